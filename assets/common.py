@@ -1,0 +1,384 @@
+"""Shared pieces of the daily analytics assets.
+
+- `Window`: a partition time window as naive UTC datetimes, split into day or month chunks.
+- Exact numerics, so that the Polars results equal the SQL definitions on every engine:
+  `exact_ratio` (a rational rounded half away from zero) and `pg_float_to_numeric` (PostgreSQL's
+  float8 → numeric(p,s) conversion of a percentile).
+- `build_daily`: read → compute → write one day at a time, each day replaced in one transaction.
+- The `partition_builds` ledger the late-data sensor reads, and the materialization metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from cockpit_pipelines.partitions import daily_partitions
+from cockpit_pipelines.resources import WarehouseResource
+
+GROUP = "analytics"
+OWNERS = ("team:data-platform",)
+KINDS = ("polars", "sql")
+PREVIEW_ROWS = 10
+PARTITION_BUILDS = "partition_builds"
+
+DAY = timedelta(days=1)
+
+
+def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str) -> Callable:
+    """The decorator of a daily analytics table (asset key = the table name), with the shared conventions.
+
+    A one-spec `multi_asset`, whose `backfill_policy` is stable API (on `@asset` it is a beta parameter).
+    """
+    spec = dg.AssetSpec(
+        key=dg.AssetKey(table),
+        deps=list(deps),
+        description=description,
+        group_name=GROUP,
+        kinds=set(KINDS),
+        owners=list(OWNERS),
+        tags={"domain": "derived"},  # the table's domain in sql/contracts
+        metadata={"dagster/table_name": table},
+    )
+    return dg.multi_asset(
+        name=table,
+        specs=[spec],
+        partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+
+
+# --- windows -------------------------------------------------------------------------------------
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end) in naive UTC, on day boundaries (a range of daily partitions)."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        for moment in (self.start, self.end):
+            if moment.tzinfo is not None or moment.time() != time(0):
+                raise ValueError(f"window bounds must be naive UTC midnights, got {moment!r}")
+        if self.end <= self.start:
+            raise ValueError(f"empty window [{self.start}, {self.end})")
+
+    @classmethod
+    def from_context(cls, context: dg.AssetExecutionContext) -> Window:
+        """The run's partition window (one day, or a range in a single-run backfill)."""
+        window = context.partition_time_window
+        return cls(_naive_utc(window.start), _naive_utc(window.end))
+
+    @classmethod
+    def of_days(cls, first: date, last: date) -> Window:
+        """The days first..last, inclusive."""
+        return cls(datetime.combine(first, time(0)), datetime.combine(last, time(0)) + DAY)
+
+    @property
+    def days(self) -> list[date]:
+        return [(self.start + DAY * i).date() for i in range((self.end - self.start) // DAY)]
+
+    def day_chunks(self) -> list[Window]:
+        """One window per day: the unit that is read, computed and written at a time."""
+        return [Window(self.start + DAY * i, self.start + DAY * (i + 1)) for i in range(len(self.days))]
+
+    def month_chunks(self) -> list[Window]:
+        """Every whole calendar month the window touches."""
+        months = []
+        month = self.start.replace(day=1)
+        while month < self.end:
+            following = (month + timedelta(days=32)).replace(day=1)
+            months.append(Window(month, following))
+            month = following
+        return months
+
+    def params(self) -> dict[str, datetime]:
+        return {"start": self.start, "end": self.end}
+
+    def date_params(self) -> dict[str, date]:
+        return {"start": self.start.date(), "end": self.end.date()}
+
+
+# --- frames and exact numerics -------------------------------------------------------------------
+
+
+def conform(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.LazyFrame:
+    """The columns a transform needs, cast to the types it computes with (e.g. Int32 → Int64)."""
+    missing = [name for name in schema if name not in frame.columns]
+    if missing:
+        raise ValueError(f"input frame lacks column(s) {missing}; it has {frame.columns}")
+    return frame.lazy().select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def decimal_units(expr: pl.Expr) -> pl.Expr:
+    """A Decimal(p, s) as the Int128 count of its 10^-s units (exact)."""
+    return expr.to_physical()
+
+
+def from_units(units: pl.Expr, dtype: pl.Decimal) -> pl.Expr:
+    """An integer count of 10^-scale units as `dtype` (exact; fails on overflow)."""
+    unit = pl.lit(Decimal(1).scaleb(-dtype.scale))
+    return (units.cast(pl.Decimal(38, 0)) * unit).cast(dtype)
+
+
+def exact_ratio(numerator: pl.Expr, denominator: pl.Expr, dtype: pl.Decimal) -> pl.Expr:
+    """numerator / denominator rounded half away from zero to `dtype`'s scale, in integer arithmetic.
+
+    Both are integer expressions (for a Decimal numerator pass `decimal_units(x)` and multiply the
+    denominator by 10^scale of x). Null when the denominator is null or not positive: this is SQL's
+    `ROUND(num / NULLIF(den, 0), s)` without any binary floating point.
+    """
+    num = numerator.cast(pl.Int128) * (10**dtype.scale)
+    den = denominator.cast(pl.Int128)
+    quotient = (num.abs() * 2 + den) // (den * 2)
+    units = pl.when(num < 0).then(pl.lit(0, dtype=pl.Int128) - quotient).otherwise(quotient)
+    return from_units(pl.when(den > 0).then(units), dtype)
+
+
+_PARSE_SCALE = 20
+_TINY = Decimal("0.000001")
+
+
+def pg_float_to_numeric(expr: pl.Expr, dtype: pl.Decimal) -> pl.Expr:
+    """PostgreSQL's float8 → numeric(p, s): the double's 15 significant digits, then half away from zero.
+
+    PostgreSQL's float8_numeric prints the double with DBL_DIG = 15 significant digits before the
+    numeric rounding, so a percentile of 1234.5649999999998 is stored as 1234.57. This starts from
+    the shortest round-trip text of the double (exact decimal digits, no float arithmetic) and rounds
+    it to 15 significant digits half to even, as printf does, for 1e-6 <= |x| < 1e15; smaller values
+    round to 0 at scale <= 6. (Only a double whose shortest text is itself a 16-digit tie can round
+    differently from printf's exact binary value, by one unit in the 15th digit.)
+    """
+    value = expr.cast(pl.String).str.to_decimal(scale=_PARSE_SCALE)
+    magnitude = value.abs()
+    chain = pl.when(magnitude < _TINY).then(value)
+    for exponent in range(-6, 15):  # 10^exponent <= |x| < 10^(exponent + 1)
+        chain = chain.when(magnitude < Decimal(10) ** (exponent + 1)).then(
+            value.round(14 - exponent, mode="half_to_even")
+        )
+    return chain.otherwise(value).round(dtype.scale, mode="half_away_from_zero").cast(dtype)
+
+
+# --- metadata ------------------------------------------------------------------------------------
+
+
+def markdown_table(frame: pl.DataFrame, rows: int | None = PREVIEW_ROWS) -> str:
+    """A markdown table of the first `rows` rows (all rows when None)."""
+    shown = frame if rows is None else frame.head(rows)
+    with pl.Config(
+        tbl_formatting="MARKDOWN",
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+        tbl_rows=-1,
+        tbl_cols=-1,
+        tbl_width_chars=10_000,
+        fmt_str_lengths=80,
+    ):
+        return str(shown)
+
+
+def materialize_result(
+    window: Window,
+    *,
+    rows_written: int,
+    source_rows: int,
+    preview: pl.DataFrame,
+    trend: pl.DataFrame | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dg.MaterializeResult:
+    """Row count, window, days processed, a preview of the top rows and an optional per-day trend."""
+    metadata: dict[str, Any] = {
+        "dagster/row_count": dg.MetadataValue.int(rows_written),
+        "window_start": dg.MetadataValue.text(window.start.isoformat()),
+        "window_end": dg.MetadataValue.text(window.end.isoformat()),
+        "days_processed": dg.MetadataValue.int(len(window.days)),
+        "source_rows": dg.MetadataValue.int(source_rows),
+        "preview": dg.MetadataValue.md(markdown_table(preview)),
+    }
+    if trend is not None:
+        metadata["trend"] = dg.MetadataValue.md(markdown_table(trend, rows=None))
+    metadata.update(extra or {})
+    return dg.MaterializeResult(metadata=metadata)
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def exclusive_write(warehouse: WarehouseResource, table: str) -> Iterator[None]:
+    """A named lock per table, so that overlapping runs replace a window one after the other.
+
+    (On PostgreSQL two concurrent DELETE+INSERT transactions would otherwise both insert.)
+    """
+    engine = warehouse.engine
+    conn = engine.connect()
+    try:
+        with engine.advisory_lock(conn, f"cockpit_pipelines:{table}"):
+            yield
+    finally:
+        conn.close()
+
+
+def replace_window(
+    warehouse: WarehouseResource,
+    table: str,
+    frame: pl.DataFrame,
+    *,
+    column: str,
+    window: Window,
+    dates: bool = False,
+    where: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> int:
+    """Replace the rows of `table` whose `column` lies in the window (a DATE column when `dates`)."""
+    bounds = window.date_params() if dates else window.params()
+    condition = f"{column} >= :start AND {column} < :end" + (f" AND {where}" if where else "")
+    with exclusive_write(warehouse, table):
+        return warehouse.replace_rows(table, frame, delete_where=condition, params={**bounds, **(params or {})})
+
+
+# --- partition_builds ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """The raw rows an asset reads, and how a day of them is fingerprinted for the late-data sensor."""
+
+    table: str
+    time_column: str
+    digest_column: str | None = None  # a numeric column whose daily sum enters the fingerprint
+    where: str = ""  # extra filter the asset reads with (SQL, `:name` parameters from `params`)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> dg.AssetKey:
+        """The raw table's external asset (declared by assets/raw.py)."""
+        return dg.AssetKey(["raw", self.table])
+
+    def filter_sql(self) -> str:
+        """`time_column` in [:start, :end), plus the extra filter."""
+        condition = f"{self.time_column} >= :start AND {self.time_column} < :end"
+        return condition + (f" AND {self.where}" if self.where else "")
+
+    def stats_sql(self) -> str:
+        """Per UTC day in [:start, :end): partition_date, source_rows, digest_total (for `fingerprint`).
+
+        Run it through `warehouse.query` (a UTC session) with `params` plus start/end.
+        """
+        day = f"CAST({self.time_column} AS DATE)"
+        total = f"SUM({self.digest_column})" if self.digest_column else "NULL"
+        return (
+            f"SELECT {day} AS partition_date, COUNT(*) AS source_rows, {total} AS digest_total "
+            f"FROM {self.table} WHERE {self.filter_sql()} GROUP BY {day}"
+        )
+
+
+def fingerprint(rows: int, total: int | Decimal | None) -> str:
+    """sha256 of "rows:total" (total as plain decimal text, 0 when null): equal for equal raw days."""
+    number = Decimal(0 if total is None else total).normalize()
+    return hashlib.sha256(f"{int(rows)}:{number:f}".encode()).hexdigest()
+
+
+def source_stats(frame: pl.DataFrame, source: RawSource, days: Sequence[date]) -> pl.DataFrame:
+    """partition_date, source_rows, source_fingerprint for every day (0 rows included) of raw rows read."""
+    digest = source.digest_column
+    total = pl.lit(None, dtype=pl.Int64)
+    if digest:
+        dtype = frame.schema[digest]
+        total = (pl.col(digest).cast(pl.Int64) if dtype.is_integer() else pl.col(digest)).sum()
+    counts = frame.group_by(pl.col(source.time_column).dt.date().alias("partition_date")).agg(
+        source_rows=pl.len().cast(pl.Int64), digest_total=total
+    )
+    grid = pl.DataFrame({"partition_date": list(days)}, schema={"partition_date": pl.Date})
+    stats = grid.join(counts, on="partition_date", how="left").with_columns(pl.col("source_rows").fill_null(0))
+    digests = [fingerprint(n, t) for n, t in zip(stats["source_rows"], stats["digest_total"], strict=True)]
+    return stats.select("partition_date", "source_rows", source_fingerprint=pl.Series(digests, dtype=pl.String))
+
+
+def record_partition_builds(
+    warehouse: WarehouseResource, asset_key: dg.AssetKey, stats: pl.DataFrame, window: Window, run_id: str
+) -> int:
+    """Replace the window's rows of the ledger (asset_key, partition_date, source_rows, source_fingerprint,
+    built_at, run_id)."""
+    name = asset_key.to_user_string()
+    frame = stats.select(
+        pl.lit(name).alias("asset_key"),
+        "partition_date",
+        "source_rows",
+        "source_fingerprint",
+        pl.lit(datetime.now(UTC).replace(tzinfo=None), dtype=pl.Datetime("us")).alias("built_at"),
+        pl.lit(run_id, dtype=pl.String).alias("run_id"),
+    )
+    return replace_window(
+        warehouse, PARTITION_BUILDS, frame, column="partition_date", window=window, dates=True,
+        where="asset_key = :asset_key", params={"asset_key": name},
+    )
+
+
+# --- the day-by-day build ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailyTable:
+    """A derived table rebuilt one UTC day at a time from one raw table."""
+
+    table: str
+    time_column: str  # the derived table's day/hour column, for the replaced window
+    dates: bool  # time_column is a DATE (else a timestamp)
+    source: RawSource
+
+
+def build_daily(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    spec: DailyTable,
+    *,
+    read: Callable[[Window], pl.DataFrame],
+    compute: Callable[[pl.DataFrame, Window], pl.DataFrame],
+    trend: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+) -> dg.MaterializeResult:
+    """For each day of the run's window: read the raw rows, compute, replace the day, record the build.
+
+    Memory stays bounded by one day of raw rows, whatever the window.
+    """
+    window = Window.from_context(context)
+    written = source_rows = 0
+    preview = pl.DataFrame()
+    trends: list[pl.DataFrame] = []
+    for chunk in window.day_chunks():
+        raw = read(chunk)
+        result = compute(raw, chunk)
+        written += replace_window(warehouse, spec.table, result, column=spec.time_column, window=chunk,
+                                  dates=spec.dates)
+        stats = source_stats(raw, spec.source, chunk.days)
+        record_partition_builds(warehouse, context.asset_key, stats, chunk, context.run.run_id)
+        source_rows += raw.height
+        if preview.is_empty():
+            preview = result.head(PREVIEW_ROWS)
+        if trend is not None:
+            trends.append(trend(result))
+        context.log.info(f"{spec.table} {chunk.start:%Y-%m-%d}: {raw.height} source rows, {result.height} rows")
+        del raw, result  # one day in memory at a time
+    return materialize_result(
+        window,
+        rows_written=written,
+        source_rows=source_rows,
+        preview=preview,
+        trend=pl.concat(trends) if trends else None,
+    )

@@ -1,0 +1,195 @@
+"""`cockpit`: the command line of the cockpit warehouse."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, dagster_home
+
+
+def ensure_dagster_home() -> Path:
+    """Point DAGSTER_HOME at `.cockpit/dagster_home` (unless set) and record it in `.env`,
+    which `dagster dev` reads, so the UI sees the runs the CLI starts."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DAGSTER_HOME", str(home))
+    env_file = REPO_ROOT / ".env"
+    line = f"DAGSTER_HOME={home}\n"
+    if not env_file.exists():
+        env_file.write_text("# written by cockpit: the Dagster instance shared by the CLI and `dagster dev`\n" + line)
+    return home
+
+
+def _engine():
+    from cockpit_pipelines.engines import engine_for
+
+    return engine_for(None)
+
+
+# -- migrate --------------------------------------------------------------------------------------
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.contracts import compare, contracts
+    from cockpit_pipelines.migrations import MigrationRunner
+
+    engine = _engine()
+    runner = MigrationRunner(engine)
+    print(f"warehouse: {engine.describe()} ({engine.name})", file=sys.stderr)
+    action = args.action or "up"
+    if action == "status":
+        rows = runner.status()
+        width = max((len(r.slug) for r in rows), default=10)
+        for r in rows:
+            when = f"{r.applied_at:%Y-%m-%d %H:%M:%S}" if r.applied_at else ""
+            print(f"{r.version}  {r.slug:<{width}}  {r.domain:<20} {r.state:<8} {when}  {r.detail}".rstrip())
+        counts = {s: sum(r.state == s for r in rows) for s in ("applied", "pending", "dirty", "changed", "missing")}
+        print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no migrations")
+        if args.drift:
+            drifts = compare(list(contracts().tables.values()), engine.catalog_columns(), engine.family)
+            print(f"drift: {len(drifts)} difference(s) from sql/contracts")
+            for d in drifts:
+                print(f"  {d}")
+            return 1 if drifts else 0
+        return 1 if counts["dirty"] or counts["changed"] or counts["missing"] else 0
+    if action == "down":
+        reverted = runner.down(args.to)
+        print(f"reverted {len(reverted)} migration(s); now at {args.to}")
+        return 0
+    if action == "repair":
+        repaired = runner.repair()
+        print(f"repaired {len(repaired)} dirty migration(s)" if repaired else "nothing to repair")
+        return 0
+    applied = runner.migrate(args.domain or None, dry_run=args.dry_run,
+                             log=lambda s: print(s, file=sys.stdout if args.dry_run else sys.stderr),
+                             domain_parents=contracts().ancestors())
+    if not args.dry_run:
+        print(f"applied {len(applied)} migration(s)" if applied else "schema is up to date (nothing to apply)")
+    return 0
+
+
+# -- embedded database ----------------------------------------------------------------------------
+def cmd_db(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.engines import embedded
+
+    if args.action == "stop":
+        print("embedded PostgreSQL stopped" if embedded.stop_embedded() else "embedded PostgreSQL was not running")
+    elif args.action == "status":
+        running = embedded.is_running()
+        print(f"embedded PostgreSQL: {'running' if running else 'stopped'} (data: {embedded.pgdata_dir()})")
+    else:
+        url = embedded.ensure_embedded()
+        print(url if args.action == "url" else f"embedded PostgreSQL running: {url}")
+    return 0
+
+
+# -- ui -------------------------------------------------------------------------------------------
+def cmd_ui(args: argparse.Namespace) -> int:
+    ensure_dagster_home()
+    os.chdir(REPO_ROOT)
+    argv = ["dagster", "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)]
+    os.execvp(argv[0], argv)
+    return 0
+
+
+# -- demo -----------------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.demo import run_demo
+
+    ensure_dagster_home()
+    return run_demo()
+
+
+# -- generate -------------------------------------------------------------------------------------
+def cmd_generate(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.generator.cli import run_generate
+
+    return run_generate(args)
+
+
+# -- backfill -------------------------------------------------------------------------------------
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    import dagster as dg
+
+    from cockpit_pipelines.backfill import run_backfill
+
+    start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    if end < start:
+        print("--end is before --start", file=sys.stderr)
+        return 2
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        report = run_backfill(start, end, instance=instance, select=args.select)
+    print("\n".join(report.summary_lines()))
+    if report.failed_blocking() or not report.success:
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cockpit",
+        description=f"Cockpit warehouse pipelines. The warehouse is ${WAREHOUSE_URL_ENV} "
+        f"(unset: embedded PostgreSQL under {cockpit_home()}).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="migrate, generate a week of data, run the nightly pipeline and every check")
+    demo.set_defaults(func=cmd_demo)
+
+    migrate = sub.add_parser("migrate", help="apply / show / revert schema migrations")
+    migrate.add_argument("action", nargs="?", choices=["up", "status", "down", "repair"], default="up")
+    migrate.add_argument("--dry-run", action="store_true", help="print the SQL that would run")
+    migrate.add_argument("--domain", action="append", help="only these domains (repeatable)")
+    migrate.add_argument("--to", help="with `down`: the version to go back to (e.g. 0004)")
+    migrate.add_argument("--drift", action="store_true", help="with `status`: compare the catalog with sql/contracts")
+    migrate.set_defaults(func=cmd_migrate)
+
+    generate = sub.add_parser("generate", help="deterministic synthetic raw data for every raw table")
+    generate.add_argument("--start", required=True, help="first UTC day, YYYY-MM-DD")
+    generate.add_argument("--days", type=int, required=True, help="number of days")
+    generate.add_argument("--scale", type=float, default=1.0, help="1 ≈ 10k dialogues and 50k usage events a day")
+    generate.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same rows")
+    generate.add_argument("--to-landing", metavar="DIR", help="write landing-zone files instead of loading tables")
+    generate.set_defaults(func=cmd_generate)
+
+    backfill = sub.add_parser("backfill", help="every daily asset for [start, end] with its checks, as one run")
+    backfill.add_argument("--start", required=True, help="first UTC day, YYYY-MM-DD")
+    backfill.add_argument("--end", required=True, help="last UTC day (inclusive), YYYY-MM-DD")
+    backfill.add_argument("--select", nargs="+", metavar="ASSET", help="only these assets (e.g. usage_hourly)")
+    backfill.set_defaults(func=cmd_backfill)
+
+    db = sub.add_parser("db", help="the embedded PostgreSQL: start, stop, status, url")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.set_defaults(func=cmd_db)
+
+    ui = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project's instance")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "migrate" and args.action == "down" and not args.to:
+        print("cockpit migrate down needs --to VERSION", file=sys.stderr)
+        return 2
+    from cockpit_pipelines.contracts import ContractError
+    from cockpit_pipelines.migrations import MigrationError
+
+    try:
+        return int(args.func(args) or 0)
+    except (MigrationError, ContractError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

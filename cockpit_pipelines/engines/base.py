@@ -1,0 +1,112 @@
+"""The engine adapter interface: one warehouse connection, whatever the engine."""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy.engine import URL
+
+from cockpit_pipelines.engines.sqltext import to_pyformat
+
+
+@dataclass(frozen=True)
+class CatalogColumn:
+    table: str
+    name: str
+    position: int
+    data_type: str  # engine spelling, lower case, e.g. "character varying(36)", "timestamp(6)"
+    nullable: bool
+
+
+class Engine(ABC):
+    """A warehouse engine: connections, Arrow-native reads, bulk writes and catalog queries."""
+
+    family: str  # "postgresql" | "mysql"
+    name: str  # "postgresql" | "mariadb" | "mysql" | "tidb"
+    version: str
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+
+    def describe(self) -> str:
+        """The URL with its password hidden: safe for logs and the UI."""
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def database(self) -> str:
+        return self.url.database or ""
+
+    @abstractmethod
+    def connect(self) -> Any:
+        """A new DB-API connection, not in autocommit, with the session time zone set to UTC."""
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A connection whose work commits on success and rolls back on any error."""
+        conn = self.connect()
+        try:
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        with self.transaction() as conn:
+            cur = conn.cursor()
+            cur.execute(to_pyformat(sql, params), params or None)
+            return cur.rowcount
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        with self.transaction() as conn:
+            cur = conn.cursor()
+            cur.execute(to_pyformat(sql, params), params or None)
+            return list(cur.fetchall())
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    @abstractmethod
+    def read_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+        """Run a query through an Arrow-native reader and return normalized Polars types:
+        naive UTC datetimes, Decimal numerics, uuid and json as String, Boolean booleans."""
+
+    @abstractmethod
+    def insert_frame(self, conn: Any, table: str, frame: pl.DataFrame) -> int:
+        """Bulk-insert a frame inside the caller's transaction; returns the rows written."""
+
+    def replace_rows(
+        self, table: str, frame: pl.DataFrame, *, delete_where: str, params: Mapping[str, Any]
+    ) -> tuple[int, int]:
+        """Delete the rows matching `delete_where` and insert `frame`, in one transaction.
+
+        Returns (rows deleted, rows inserted). A failure leaves the old rows in place.
+        """
+        with self.transaction() as conn:
+            cur = conn.cursor()
+            cur.execute(to_pyformat(f"DELETE FROM {table} WHERE {delete_where}", params), params)
+            deleted = cur.rowcount
+            inserted = self.insert_frame(conn, table, frame) if frame.height else 0
+        return deleted, inserted
+
+    @contextlib.contextmanager
+    @abstractmethod
+    def advisory_lock(self, conn: Any, name: str, timeout_s: int = 600) -> Iterator[None]:
+        """Hold an exclusive, session-level named lock on `conn`."""
+
+    @abstractmethod
+    def catalog_columns(self, tables: Sequence[str] | None = None) -> dict[str, list[CatalogColumn]]:
+        """Live columns per table of the current database/schema."""
+
+    def ensure_month_partitions(self, table: str, start: date, end: date) -> list[str]:
+        """Create the monthly partitions covering [start, end] where the engine partitions `table`."""
+        return []

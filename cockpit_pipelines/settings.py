@@ -1,0 +1,37 @@
+"""Paths and environment settings shared by the code location and the CLI."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = REPO_ROOT / "sql"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+POLICIES_DIR = Path(__file__).resolve().parent / "policies"
+
+WAREHOUSE_URL_ENV = "COCKPIT_WAREHOUSE_URL"
+DEFAULT_PARTITION_START = "2026-01-01"
+
+
+def cockpit_home() -> Path:
+    """Local state folder (embedded database, Dagster home, archives): `COCKPIT_HOME` or `.cockpit/`."""
+    return Path(os.environ.get("COCKPIT_HOME", REPO_ROOT / ".cockpit")).resolve()
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME", cockpit_home() / "dagster_home")).resolve()
+
+
+def archive_url() -> str:
+    return os.environ.get("COCKPIT_ARCHIVE_URL", str(cockpit_home() / "archive"))
+
+
+def landing_dir() -> Path:
+    return Path(os.environ.get("COCKPIT_LANDING_DIR", cockpit_home() / "landing")).resolve()
+
+
+def partition_start() -> date:
+    """First day of the daily partitions (`COCKPIT_PARTITION_START`, YYYY-MM-DD)."""
+    return date.fromisoformat(os.environ.get("COCKPIT_PARTITION_START", DEFAULT_PARTITION_START))

@@ -1,0 +1,6 @@
+-- domain: governance
+-- seed: 001
+-- description: Reverts 0008
+
+DROP INDEX idx_violations_standard_status;
+DROP INDEX idx_violations_open_detected;

@@ -1,0 +1,3 @@
+-- domain: sync_audit
+-- seed: 000
+-- description: Reverts 0015 (no statements on PostgreSQL)

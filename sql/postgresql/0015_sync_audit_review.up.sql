@@ -1,0 +1,10 @@
+-- domain: sync_audit
+-- seed: 000
+-- description: Seed-000 review for audit_logs: TiDB monthly partitions and TiFlash replica (nothing to do on PostgreSQL)
+--
+-- Seed 000's recommendations for audit_logs are physical-design items of the MySQL family (TiDB):
+--   §4.3 partition by month       - on PostgreSQL, audit_logs is range-partitioned by month since 0003;
+--   §6.1 AUTO_RANDOM key          - TiDB only (0003's MySQL-family file);
+--   §6.2 TiFlash replica          - TiDB only.
+-- This version exists on PostgreSQL to keep one version sequence for both engine families; it has no
+-- statements.

@@ -1,0 +1,88 @@
+"""Smoke test: the Dagster webserver loads the code location and lists the schema assets over GraphQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+QUERY = """
+{
+  workspaceOrError {
+    __typename
+    ... on Workspace {
+      locationEntries {
+        name
+        locationOrLoadError { __typename ... on PythonError { message } }
+      }
+    }
+  }
+  assetNodes { assetKey { path } groupName hasAssetChecks }
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(port: int) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": QUERY}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_webserver_lists_the_schema_assets(tmp_path: Path) -> None:
+    port = _free_port()
+    webserver = Path(sys.executable).parent / "dagster-webserver"
+    log = (tmp_path / "webserver.log").open("w")
+    process = subprocess.Popen(
+        [str(webserver), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        start_new_session=True,  # its own process group, so the whole tree stops with it
+    )
+    try:
+        deadline = time.monotonic() + 180
+        data = None
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"webserver exited: {(tmp_path / 'webserver.log').read_text()[-2000:]}")
+            try:
+                data = _graphql(port)["data"]
+                entries = data["workspaceOrError"]["locationEntries"]
+                if entries and entries[0]["locationOrLoadError"]:
+                    break
+            except OSError:
+                pass
+            time.sleep(1)
+        assert data is not None, "webserver did not answer within 180 s"
+        location = data["workspaceOrError"]["locationEntries"][0]
+        assert location["name"] == "cockpit_pipelines"
+        assert location["locationOrLoadError"]["__typename"] == "RepositoryLocation", location
+        schema_assets = {tuple(n["assetKey"]["path"]) for n in data["assetNodes"] if n["groupName"] == "schema"}
+        assert ("schema", "tenancy") in schema_assets
+        assert ("schema", "derived") in schema_assets
+        assert all(n["hasAssetChecks"] for n in data["assetNodes"] if n["groupName"] == "schema")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
