@@ -28,6 +28,7 @@ from cockpit_pipelines.resources import WarehouseResource
 TABLE = "compliance_scores"
 SOURCE = RawSource("metadata_violations", "detected_at")
 STANDARDS_KEY = dg.AssetKey(["raw", "metadata_standards"])
+SCAN_KEY = dg.AssetKey("metadata_compliance_scan")  # records the platform's own violations first
 
 RATE = pl.Decimal(5, 2)
 
@@ -124,7 +125,7 @@ def compute_compliance_scores(
 
 @analytics_asset(
     TABLE,
-    deps=[SOURCE.key, STANDARDS_KEY],
+    deps=[SOURCE.key, STANDARDS_KEY, SCAN_KEY],
     description="Daily compliance per active metadata standard (seed 001 compliance query, as of the end "
     "of each UTC day): violations so far, those still open, compliance rate.",
 )

@@ -15,6 +15,8 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from cockpit_pipelines.progress import Progress
 
 ANALYTICS_JOB = "nightly_analytics_job"
+# The summary is the CLI's output: Dagster's own event log stays in the instance (and the UI).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass
@@ -75,17 +77,8 @@ def run_backfill(
     show_progress: bool = True,
 ) -> BackfillReport:
     """Materialize every daily asset (or `select`) for [start, end] as ONE run, with its checks."""
-    from cockpit_pipelines.definitions import defs
-
-    job = defs.get_job_def(ANALYTICS_JOB)
+    job = analytics_job(select)
     keys = sorted(job.asset_layer.selected_asset_keys, key=lambda k: k.to_user_string())
-    if select:
-        wanted = {dg.AssetKey.from_user_string(s) for s in select}
-        unknown = wanted - set(keys)
-        if unknown:
-            names = ", ".join(sorted(k.to_user_string() for k in unknown))
-            raise ValueError(f"not daily assets: {names}; choose from {', '.join(k.to_user_string() for k in keys)}")
-        keys = [k for k in keys if k in wanted]
     run_id = str(uuid.uuid4())
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
@@ -96,7 +89,7 @@ def run_backfill(
 
     def execute() -> None:
         outcome["result"] = job.execute_in_process(
-            instance=instance, tags=tags, asset_selection=keys, run_id=run_id, raise_on_error=False
+            instance=instance, tags=tags, run_id=run_id, raise_on_error=False, run_config=QUIET
         )
 
     started = time.perf_counter()
@@ -115,6 +108,27 @@ def run_backfill(
     return _report(outcome["result"], run_id, start, end, keys, time.perf_counter() - started)
 
 
+def analytics_job(select: Sequence[str] | None = None) -> dg.JobDefinition:
+    """The nightly job, or its subset for `select`: those assets, their checks and the checks of the raw
+    tables they read."""
+    from cockpit_pipelines.definitions import defs
+
+    job = defs.resolve_job_def(ANALYTICS_JOB)
+    if not select:
+        return job
+    keys = job.asset_layer.selected_asset_keys
+    wanted = {dg.AssetKey.from_user_string(s) for s in select}
+    unknown = wanted - keys
+    if unknown:
+        names = ", ".join(sorted(k.to_user_string() for k in unknown))
+        choices = ", ".join(sorted(k.to_user_string() for k in keys))
+        raise ValueError(f"not daily assets: {names}; choose from {choices}")
+    graph = job.asset_layer.asset_graph
+    inputs = wanted | {parent for key in wanted for parent in graph.get(key).parent_keys}
+    checks = {c for c in graph.asset_check_keys if c.asset_key in inputs}
+    return job.get_subset(asset_selection=wanted, asset_check_selection=checks)
+
+
 def _materialized_assets(instance: dg.DagsterInstance, run_id: str) -> set[str]:
     records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
     return {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in records}
@@ -124,10 +138,10 @@ def _report(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: da
             keys: Sequence[dg.AssetKey], seconds: float) -> BackfillReport:
     report = BackfillReport(run_id=run_id, start=start, end=end, success=result.success, seconds=seconds)
     for event in result.get_asset_materialization_events():
+        # A range run records one materialization per partition, each with the run's metadata.
         mat = event.step_materialization_data.materialization
         rows = mat.metadata.get("dagster/row_count")
-        name = mat.asset_key.to_user_string()
-        report.materialized[name] = report.materialized.get(name, 0) + int(rows.value if rows else 0)
+        report.materialized.setdefault(mat.asset_key.to_user_string(), int(rows.value if rows else 0))
     report.skipped = [k.to_user_string() for k in keys if k.to_user_string() not in report.materialized]
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:

@@ -16,6 +16,10 @@ def ensure_dagster_home() -> Path:
     which `dagster dev` reads, so the UI sees the runs the CLI starts."""
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
+    instance_file = home / "dagster.yaml"
+    if not instance_file.exists():  # local default: SQLite storage under the home; see dagster.yaml.example
+        instance_file.write_text("# local instance written by cockpit (see dagster.yaml.example for production)\n"
+                                 "telemetry:\n  enabled: false\n")
     os.environ.setdefault("DAGSTER_HOME", str(home))
     env_file = REPO_ROOT / ".env"
     line = f"DAGSTER_HOME={home}\n"
@@ -123,7 +127,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         return 2
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
-        report = run_backfill(start, end, instance=instance, select=args.select)
+        try:
+            report = run_backfill(start, end, instance=instance, select=args.select)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     print("\n".join(report.summary_lines()))
     if report.failed_blocking() or not report.success:
         return 1

@@ -1,16 +1,24 @@
 """The code location: every asset, check, job, schedule and sensor of the cockpit warehouse."""
 
-from __future__ import annotations
-
 import dagster as dg
 
-from assets.raw import raw_specs
+from assets import governance, rag, telemetry, usage
+from assets.ingestion import landing_load_job
+from assets.quality import metadata_compliance_scan, quality_checks
+from assets.raw import raw_specs, raw_tables_observation_sensor
 from assets.schema import warehouse_schema
-from cockpit_pipelines.jobs import schema_job
+from cockpit_pipelines.jobs import nightly_analytics_job, schema_job
 from cockpit_pipelines.resources import warehouse_from_env
+from cockpit_pipelines.schedules import nightly_analytics_schedule
+from cockpit_pipelines.sensors import landing_zone_sensor
+
+analytics_assets = dg.load_assets_from_modules([rag, usage, telemetry, governance])
 
 defs = dg.Definitions(
-    assets=[warehouse_schema, *raw_specs],
-    jobs=[schema_job],
+    assets=[warehouse_schema, *raw_specs, metadata_compliance_scan, *analytics_assets],
+    asset_checks=quality_checks,
+    jobs=[schema_job, nightly_analytics_job, landing_load_job],
+    schedules=[nightly_analytics_schedule],
+    sensors=[landing_zone_sensor, raw_tables_observation_sensor],
     resources={"warehouse": warehouse_from_env()},
 )

@@ -1,10 +1,10 @@
 """Jobs: asset selections that run together."""
 
-from __future__ import annotations
-
 import dagster as dg
 
-ANALYTICS_GROUP = "analytics"
+from assets.quality import raw_quality_checks
+
+ANALYTICS_GROUPS = ("analytics", "governance")
 
 schema_job = dg.define_asset_job(
     "schema_job",
@@ -14,6 +14,8 @@ schema_job = dg.define_asset_job(
 
 nightly_analytics_job = dg.define_asset_job(
     "nightly_analytics_job",
-    selection=dg.AssetSelection.groups(ANALYTICS_GROUP),
-    description="Every daily analytics asset for one UTC day (or a range, as one run), with its checks.",
+    selection=dg.AssetSelection.groups(*ANALYTICS_GROUPS) | raw_quality_checks,
+    description="Every daily analytics asset for one UTC day (or a range, as one run): the raw tables' "
+    "expectation checks first (blocking), then the compliance scan, the derived tables and their checks.",
+    tags={"cockpit/kind": "analytics"},
 )
