@@ -47,7 +47,8 @@ class BackfillReport:
         return f"{self.start}..{self.end}"
 
     def failed_blocking(self) -> list[CheckOutcome]:
-        return [c for c in self.checks if not c.passed and c.blocking]
+        """Failed blocking checks of ERROR severity: the ones that stop downstream assets."""
+        return [c for c in self.checks if not c.passed and c.blocking and c.severity == "ERROR"]
 
     def summary_lines(self) -> list[str]:
         lines = [f"backfill {self.window}: run {self.run_id[:8]} "
@@ -60,12 +61,15 @@ class BackfillReport:
         lines.append(f"  checks: {passed}/{len(self.checks)} passed")
         for c in self.checks:
             if not c.passed:
-                kind = "BLOCKING" if c.blocking else c.severity
+                kind = "BLOCKING" if c in self.failed_blocking() else c.severity
                 lines.append(f"  {kind} check failed: {c.asset}:{c.check} for {self.window}: {c.description}")
-                if c.failing:
-                    lines.append(f"      failing: {c.failing}")
+                lines.extend(f"      failing: {_clip(rule)}" for rule in c.failing.splitlines())
         lines.extend(f"  error: {e}" for e in self.errors)
         return lines
+
+
+def _clip(text: str, width: int = 240) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def run_backfill(
@@ -155,7 +159,7 @@ def _report(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: da
                     severity=data.severity.value,
                     blocking=bool(data.blocking),
                     description=data.description or "",
-                    failing=str(failing.value)[:300] if failing else "",
+                    failing=str(failing.value) if failing else "",
                 )
             )
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:

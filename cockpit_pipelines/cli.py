@@ -100,10 +100,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 # -- demo -----------------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
-    from cockpit_pipelines.demo import run_demo
+    from datetime import date
 
+    from cockpit_pipelines.demo import DemoOptions, run_demo
+
+    if args.days < 1 or args.scale <= 0:
+        print("--days must be at least 1 and --scale above 0", file=sys.stderr)
+        return 2
     ensure_dagster_home()
-    return run_demo()
+    end = date.fromisoformat(args.end) if args.end else None
+    return run_demo(DemoOptions(days=args.days, scale=args.scale, seed=args.seed, end=end))
 
 
 # -- generate -------------------------------------------------------------------------------------
@@ -147,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="migrate, generate a week of data, run the nightly pipeline and every check")
+    demo.add_argument("--days", type=int, default=7, help="days of raw data (default: a week)")
+    demo.add_argument("--end", help="last UTC day, YYYY-MM-DD (default: yesterday)")
+    demo.add_argument("--scale", type=float, default=1.0, help="1 ≈ 10k dialogues and 50k usage events a day")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the generated data")
     demo.set_defaults(func=cmd_demo)
 
     migrate = sub.add_parser("migrate", help="apply / show / revert schema migrations")

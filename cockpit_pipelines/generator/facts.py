@@ -7,7 +7,7 @@ casts to the contract's types. Volumes at scale 1: 10k dialogues and 50k usage e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import polars as pl
@@ -417,7 +417,7 @@ def metrics(d: Day) -> pl.DataFrame:
 
 
 def metadata_violations(d: Day) -> pl.DataFrame:
-    """Violations of the seeded standards: open, resolved (sometimes days later) or suppressed."""
+    """Violations of the seeded standards: open, resolved (sometimes days later, never after now) or suppressed."""
     rng, n = d.rng("metadata_violations"), d.n("metadata_violations")
     standards = d.ref.standards
     if standards.height == 0:
@@ -428,6 +428,11 @@ def metadata_violations(d: Day) -> pl.DataFrame:
     # Resolution delay: median 5 hours, a long tail up to a week.
     delay = np.minimum(rng.lognormal(np.log(5 * 3_600e6), 1.3, size=n), 7 * US_PER_DAY).astype(np.int64)
     resolved = as_datetime(detected.cast(pl.Int64).to_numpy() + np.maximum(delay, 1_000_000), "resolved_at")
+    # A resolution that would lie after the wall clock has not happened yet: that violation is still open.
+    status = pl.select(
+        pl.when((status == "resolved") & (resolved > datetime.now(UTC).replace(tzinfo=None)))
+        .then(pl.lit("open")).otherwise(status)
+    ).to_series().alias("status")
     users = d.ref.frames["users"]["id"]
     auto_fixed = (status == "resolved") & pl.Series(rng.random(n) < 0.3)
     resource = choose(rng, ["dashboard", "module", "artifact", "project", "template"], n)
