@@ -1,4 +1,4 @@
-"""Smoke test: the Dagster webserver loads the code location and lists the schema assets over GraphQL."""
+"""Smoke test: the Dagster webserver loads the code location and lists its assets over GraphQL."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cockpit_pipelines.contracts import contracts
+
 REPO = Path(__file__).resolve().parents[2]
 QUERY = """
 {
@@ -26,7 +28,10 @@ QUERY = """
       }
     }
   }
-  assetNodes { assetKey { path } groupName hasAssetChecks }
+  assetNodes {
+    assetKey { path } groupName hasAssetChecks isPartitioned dependencyKeys { path }
+    metadataEntries { label }
+  }
 }
 """
 
@@ -48,7 +53,7 @@ def _graphql(port: int) -> dict:
 
 
 @pytest.mark.slow
-def test_webserver_lists_the_schema_assets(tmp_path: Path) -> None:
+def test_webserver_lists_the_schema_raw_and_analytics_assets(tmp_path: Path) -> None:
     port = _free_port()
     webserver = Path(sys.executable).parent / "dagster-webserver"
     log = (tmp_path / "webserver.log").open("w")
@@ -79,6 +84,14 @@ def test_webserver_lists_the_schema_assets(tmp_path: Path) -> None:
         assert ("schema", "tenancy") in schema_assets
         assert ("schema", "derived") in schema_assets
         assert all(n["hasAssetChecks"] for n in data["assetNodes"] if n["groupName"] == "schema")
+        assert all("dagster/column_schema" in {m["label"] for m in n["metadataEntries"]}
+                   for n in data["assetNodes"] if n["groupName"] in ("schema", "raw"))
+        nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+        analytics = {key for key, n in nodes.items() if n["groupName"] == "analytics"}
+        assert analytics == {t.name for t in contracts().tables_of_kind("derived")}
+        assert all(nodes[key]["isPartitioned"] and nodes[key]["hasAssetChecks"] for key in analytics)
+        assert {"path": ["raw", "usage_events"]} in nodes["usage_hourly"]["dependencyKeys"]
+        assert {"path": ["usage_daily"]} in nodes["usage_monthly"]["dependencyKeys"]
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
