@@ -10,7 +10,7 @@ from assets.schema import warehouse_schema
 from cockpit_pipelines.jobs import nightly_analytics_job, schema_job
 from cockpit_pipelines.resources import warehouse_from_env
 from cockpit_pipelines.schedules import nightly_analytics_schedule
-from cockpit_pipelines.sensors import landing_zone_sensor
+from cockpit_pipelines.sensors import landing_zone_sensor, late_data_sensor, run_failure_alert_sensor
 
 analytics_assets = dg.load_assets_from_modules([rag, usage, telemetry, governance])
 
@@ -19,6 +19,6 @@ defs = dg.Definitions(
     asset_checks=quality_checks,
     jobs=[schema_job, nightly_analytics_job, landing_load_job],
     schedules=[nightly_analytics_schedule],
-    sensors=[landing_zone_sensor, raw_tables_observation_sensor],
+    sensors=[landing_zone_sensor, raw_tables_observation_sensor, late_data_sensor, run_failure_alert_sensor],
     resources={"warehouse": warehouse_from_env()},
 )

@@ -1,4 +1,4 @@
-"""Sensors: react to what arrives (landing-zone files)."""
+"""Sensors: react to what arrives (landing-zone files, late raw rows for built days) and to failed runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 import dagster as dg
 
 from assets.ingestion import landing_load_job, landing_run_config
+from cockpit_pipelines import alerts, late_data
+from cockpit_pipelines.jobs import nightly_analytics_job
 from cockpit_pipelines.landing import LEDGER, file_checksum, landing_files, parents
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import landing_dir
@@ -72,3 +74,79 @@ def _unloaded_tables(warehouse: WarehouseResource, cursor: dict[str, list],
 
 def _table_of(path: str) -> str:
     return Path(path).parent.name
+
+
+@dg.sensor(
+    job_name=nightly_analytics_job.name,
+    minimum_interval_seconds=600,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Late-arriving raw rows: days already built whose raw rows changed since their build (row count "
+    "and digest sum per day, computed by the database, against the partition_builds fingerprints), over the "
+    "refresh window [today - COCKPIT_LATE_DATA_START_OFFSET_DAYS (default 7, or 'all'), today). Requests one "
+    "run per contiguous range of those days, with the downstream assets and the checks; run_key = the raw "
+    "fingerprints and the builds they replace.",
+)
+def late_data_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    """Cursor: the rebuilds requested and not yet reflected in the ledger ({"pending": {"asset|day": …}})."""
+    window = late_data.refresh_window(late_data.today_utc())
+    if window is None:
+        return dg.SensorResult(skip_reason="no partition is complete yet", cursor=context.cursor)
+    repository = context.repository_def
+    if repository is None:
+        from cockpit_pipelines.definitions import defs
+
+        repository = defs.get_repository_def()
+    scope = late_data.Scope.of_job(repository.get_job(nightly_analytics_job.name))
+    built = late_data.ledger(warehouse, scope.sources, window)
+    stale = late_data.stale_partitions(warehouse, scope, built, window)
+    pending = late_data.pending_entries(context.cursor)
+    waiting = {e["run_key"] for e in pending.values()}
+    failed = late_data.failed_run_keys(context.instance, waiting) if waiting and not stale.is_empty() else set()
+    triage = late_data.triage(stale, pending, failed)
+    plans = late_data.plan_rebuilds(triage.todo, built, scope)
+    for plan in plans:
+        context.log.info(f"late data: {len(plan.stale)} stale partition(s) -> {plan.first}..{plan.last} "
+                         f"{', '.join(k.to_user_string() for k in plan.assets)} (attempt {plan.attempt})")
+    if triage.exhausted:
+        context.log.warning(f"late data: rebuild failed {late_data.MAX_ATTEMPTS} times, not requested again "
+                            f"until the raw rows change: {', '.join(triage.exhausted)}")
+    skip = None
+    if not plans:
+        skip = (f"{triage.waiting} stale partition(s) wait for their requested runs" if triage.waiting else
+                f"{len(triage.exhausted)} stale partition(s) failed {late_data.MAX_ATTEMPTS} rebuilds"
+                if triage.exhausted else f"no built day changed in {window.start:%Y-%m-%d}..{window.days[-1]}")
+    return dg.SensorResult(
+        run_requests=[plan.run_request(nightly_analytics_job.name, scope) for plan in plans],
+        cursor=late_data.next_cursor(triage.kept, plans),
+        skip_reason=skip,
+    )
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert_sensor",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every failed run of this code location: a pipeline_alerts row (run, job, failing steps and "
+    "errors, partition or range) and, when COCKPIT_ALERT_WEBHOOK_URL is set, a JSON POST to it.",
+)
+def run_failure_alert_sensor(context: dg.RunFailureSensorContext, warehouse: WarehouseResource) -> None:
+    """The row first (a repeated tick finds it and sends nothing twice), then the webhook."""
+    alert = alerts.run_failure_alert(context.dagster_run, context.failure_event, context.get_step_failure_events())
+    try:
+        recorded = alerts.record_alert(warehouse, alert)
+    except Exception as exc:  # the warehouse itself may be what failed: the webhook must still go out
+        context.log.error(f"could not record the alert of run {alert.run_id} in {alerts.ALERTS}: "
+                          f"{type(exc).__name__}: {alerts.first_line(str(exc))}")
+        recorded = None
+    if recorded is False:
+        context.log.info(f"alert of run {alert.run_id} already recorded")
+        return
+    url = alerts.webhook_url()
+    if url is None:
+        return
+    status = alerts.post_webhook(url, alert.payload())
+    (context.log.info if status.startswith("delivered") else context.log.warning)(
+        f"alert webhook {alerts.redacted(url)}: {status}"
+    )
+    if recorded:
+        alerts.set_webhook_status(warehouse, alert, status)
