@@ -4,7 +4,9 @@
 - Exact numerics, so that the Polars results equal the SQL definitions on every engine:
   `exact_ratio` (a rational rounded half away from zero) and `pg_float_to_numeric` (PostgreSQL's
   float8 → numeric(p,s) conversion of a percentile).
-- `build_daily`: read → compute → write one day at a time, each day replaced in one transaction.
+- `build_daily`: read → compute → write a run's window in chunks of whole days (as many days as fit
+  a row budget, within one calendar month), each chunk and its ledger rows replaced in one transaction;
+  a chunk is read over several connections at once, the next one while this one is computed.
 - The `partition_builds` ledger the late-data sensor reads, and the materialization metadata.
 """
 
@@ -12,7 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -21,6 +26,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from cockpit_pipelines.engines.base import binary_uuids_as_text
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 
@@ -29,8 +35,15 @@ OWNERS = ("team:data-platform",)
 KINDS = ("polars", "sql")
 PREVIEW_ROWS = 10
 PARTITION_BUILDS = "partition_builds"
+# Raw rows read, computed and written at a time by `build_daily` (COCKPIT_CHUNK_ROWS overrides it); with
+# the next chunk read meanwhile, twice that is the memory bound of a run, whatever its window.
+CHUNK_ROWS = 1_000_000
+# A raw read of a chunk is split into this many time ranges read at once: the database formats the rows
+# it sends (most of a read's time) on one core per connection.
+READ_PARTS = 2
 
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 
 def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str) -> Callable:
@@ -66,11 +79,26 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
-class Window:
-    """[start, end) in naive UTC, on day boundaries (a range of daily partitions)."""
+class Span:
+    """[start, end) in naive UTC: the rows one read fetches (a window, or a part of one)."""
 
     start: datetime
     end: datetime
+
+    def params(self) -> dict[str, datetime]:
+        return {"start": self.start, "end": self.end}
+
+    def split(self, parts: int) -> list[Span]:
+        """Up to `parts` consecutive spans of about equal length, on hour boundaries, covering this one."""
+        step = (self.end - self.start) / max(parts, 1)
+        inner = {self.start + HOUR * ((step * i) // HOUR) for i in range(1, parts)} - {self.start}
+        bounds = [self.start, *sorted(inner), self.end]
+        return [Span(lo, hi) for lo, hi in itertools.pairwise(bounds)]
+
+
+@dataclass(frozen=True)
+class Window(Span):
+    """[start, end) in naive UTC, on day boundaries (a range of daily partitions)."""
 
     def __post_init__(self) -> None:
         for moment in (self.start, self.end):
@@ -98,6 +126,12 @@ class Window:
         """One window per day: the unit that is read, computed and written at a time."""
         return [Window(self.start + DAY * i, self.start + DAY * (i + 1)) for i in range(len(self.days))]
 
+    def chunk_from(self, start: datetime, days: int) -> Window:
+        """Up to `days` days from `start` (a day of the window), not past the window's end nor into the
+        next calendar month (the raw tables are partitioned by month: a chunk reads one partition)."""
+        following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return Window(start, min(start + DAY * max(days, 1), self.end, following))
+
     def month_chunks(self) -> list[Window]:
         """Every whole calendar month the window touches."""
         months = []
@@ -108,9 +142,6 @@ class Window:
             month = following
         return months
 
-    def params(self) -> dict[str, datetime]:
-        return {"start": self.start, "end": self.end}
-
     def date_params(self) -> dict[str, date]:
         return {"start": self.start.date(), "end": self.end.date()}
 
@@ -119,11 +150,18 @@ class Window:
 
 
 def conform(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.LazyFrame:
-    """The columns a transform needs, cast to the types it computes with (e.g. Int32 → Int64)."""
+    """The columns a transform needs, cast to the types it computes with (e.g. Int32 → Int64).
+
+    A String column that arrives as Binary is a uuid read as its 16 bytes (`binary_uuids=True`): it
+    stays Binary, which groups, counts and sorts like its text (faster and smaller); `build_daily`
+    renders it as text after the compute.
+    """
     missing = [name for name in schema if name not in frame.columns]
     if missing:
         raise ValueError(f"input frame lacks column(s) {missing}; it has {frame.columns}")
-    return frame.lazy().select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    kept = {name for name, dtype in schema.items() if dtype == pl.String and frame.schema[name] == pl.Binary}
+    return frame.lazy().select([pl.col(name) if name in kept else pl.col(name).cast(dtype)
+                                for name, dtype in schema.items()])
 
 
 def decimal_units(expr: pl.Expr) -> pl.Expr:
@@ -135,6 +173,17 @@ def from_units(units: pl.Expr, dtype: pl.Decimal) -> pl.Expr:
     """An integer count of 10^-scale units as `dtype` (exact; fails on overflow)."""
     unit = pl.lit(Decimal(1).scaleb(-dtype.scale))
     return (units.cast(pl.Decimal(38, 0)) * unit).cast(dtype)
+
+
+def numeric_units_sql(column: str, scale: int, family: str) -> str:
+    """SQL of a NUMERIC(p, `scale`) column as its exact integer count of 10^-scale units, under the
+    column's name: a fraction of the cost of sending and reading the decimal itself (text, over ADBC)."""
+    return f"CAST({column} * {10**scale} AS {'BIGINT' if family == 'postgresql' else 'SIGNED'}) AS {column}"
+
+
+def decimals_from_units(frame: pl.DataFrame, dtypes: Mapping[str, pl.Decimal]) -> pl.DataFrame:
+    """The columns read with `numeric_units_sql` as their decimals again (exact)."""
+    return frame.with_columns(from_units(pl.col(name), dtype).alias(name) for name, dtype in dtypes.items())
 
 
 def exact_ratio(numerator: pl.Expr, denominator: pl.Expr, dtype: pl.Decimal) -> pl.Expr:
@@ -220,19 +269,26 @@ def materialize_result(
 # --- writes --------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def exclusive_write(warehouse: WarehouseResource, table: str) -> Iterator[None]:
-    """A named lock per table, so that overlapping runs replace a window one after the other.
+def lock_name(table: str) -> str:
+    """The named lock that serializes the writers of a derived table."""
+    return f"cockpit_pipelines:{table}"
 
-    (On PostgreSQL two concurrent DELETE+INSERT transactions would otherwise both insert.)
-    """
-    engine = warehouse.engine
-    conn = engine.connect()
-    try:
-        with engine.advisory_lock(conn, f"cockpit_pipelines:{table}"):
-            yield
-    finally:
-        conn.close()
+
+@contextlib.contextmanager
+def exclusive_write(warehouse: WarehouseResource, table: str) -> Iterator[Any]:
+    """A transaction holding the table's named lock until it commits, so that overlapping runs replace
+    a window one after the other (on PostgreSQL two concurrent DELETE+INSERT transactions would
+    otherwise both insert). Yields the transaction's connection."""
+    with warehouse.engine.locked_transaction(lock_name(table)) as conn:
+        yield conn
+
+
+def window_condition(column: str, window: Window, *, dates: bool = False, where: str = "",
+                     params: Mapping[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """The SQL condition `column` in the window (a DATE column when `dates`), and its parameters."""
+    bounds = window.date_params() if dates else window.params()
+    condition = f"{column} >= :start AND {column} < :end" + (f" AND {where}" if where else "")
+    return condition, {**bounds, **(params or {})}
 
 
 def replace_window(
@@ -247,10 +303,9 @@ def replace_window(
     params: Mapping[str, Any] | None = None,
 ) -> int:
     """Replace the rows of `table` whose `column` lies in the window (a DATE column when `dates`)."""
-    bounds = window.date_params() if dates else window.params()
-    condition = f"{column} >= :start AND {column} < :end" + (f" AND {where}" if where else "")
-    with exclusive_write(warehouse, table):
-        return warehouse.replace_rows(table, frame, delete_where=condition, params={**bounds, **(params or {})})
+    condition, values = window_condition(column, window, dates=dates, where=where, params=params)
+    with exclusive_write(warehouse, table) as conn:
+        return warehouse.engine.replace_in(conn, table, frame, delete_where=condition, params=values)[1]
 
 
 # --- partition_builds ----------------------------------------------------------------------------
@@ -311,37 +366,63 @@ def source_stats(frame: pl.DataFrame, source: RawSource, days: Sequence[date]) -
     return stats.select("partition_date", "source_rows", source_fingerprint=pl.Series(digests, dtype=pl.String))
 
 
-def record_partition_builds(
-    warehouse: WarehouseResource, asset_key: dg.AssetKey, stats: pl.DataFrame, window: Window, run_id: str
-) -> int:
-    """Replace the window's rows of the ledger (asset_key, partition_date, source_rows, source_fingerprint,
-    built_at, run_id)."""
-    name = asset_key.to_user_string()
-    frame = stats.select(
-        pl.lit(name).alias("asset_key"),
+def ledger_rows(asset_key: dg.AssetKey, stats: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """The ledger rows (asset_key, partition_date, source_rows, source_fingerprint, built_at, run_id)."""
+    return stats.select(
+        pl.lit(asset_key.to_user_string()).alias("asset_key"),
         "partition_date",
         "source_rows",
         "source_fingerprint",
         pl.lit(datetime.now(UTC).replace(tzinfo=None), dtype=pl.Datetime("us")).alias("built_at"),
         pl.lit(run_id, dtype=pl.String).alias("run_id"),
     )
-    return replace_window(
-        warehouse, PARTITION_BUILDS, frame, column="partition_date", window=window, dates=True,
-        where="asset_key = :asset_key", params={"asset_key": name},
-    )
 
 
-# --- the day-by-day build ------------------------------------------------------------------------
+def replace_ledger(warehouse: WarehouseResource, conn: Any, asset_key: dg.AssetKey, stats: pl.DataFrame,
+                   window: Window, run_id: str) -> int:
+    """Replace the window's ledger rows of the asset inside the caller's transaction (which holds the
+    asset's table lock: each asset has its own ledger rows)."""
+    condition, values = window_condition("partition_date", window, dates=True, where="asset_key = :asset_key",
+                                         params={"asset_key": asset_key.to_user_string()})
+    frame = ledger_rows(asset_key, stats, run_id)
+    return warehouse.engine.replace_in(conn, PARTITION_BUILDS, frame, delete_where=condition, params=values)[1]
+
+
+def record_partition_builds(
+    warehouse: WarehouseResource, asset_key: dg.AssetKey, stats: pl.DataFrame, window: Window, run_id: str
+) -> int:
+    """Replace the window's rows of the ledger (asset_key, partition_date, source_rows, source_fingerprint,
+    built_at, run_id)."""
+    with exclusive_write(warehouse, PARTITION_BUILDS) as conn:
+        return replace_ledger(warehouse, conn, asset_key, stats, window, run_id)
+
+
+# --- the chunked build ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class DailyTable:
-    """A derived table rebuilt one UTC day at a time from one raw table."""
+    """A derived table rebuilt per UTC day from one raw table.
+
+    `hourly`: each output row comes from the raw rows of one hour (an hourly rollup), so the parts of a
+    chunk can be computed apart, each as soon as it is read.
+    """
 
     table: str
     time_column: str  # the derived table's day/hour column, for the replaced window
     dates: bool  # time_column is a DATE (else a timestamp)
     source: RawSource
+    hourly: bool = False
+
+
+def chunk_rows() -> int:
+    """The row budget of a chunk: `COCKPIT_CHUNK_ROWS`, else CHUNK_ROWS."""
+    return int(os.environ.get("COCKPIT_CHUNK_ROWS", CHUNK_ROWS))
+
+
+def read_parts() -> int:
+    """Connections a large raw read uses at once (`COCKPIT_READ_PARTS`, else READ_PARTS)."""
+    return int(os.environ.get("COCKPIT_READ_PARTS", READ_PARTS))
 
 
 def build_daily(
@@ -349,32 +430,60 @@ def build_daily(
     warehouse: WarehouseResource,
     spec: DailyTable,
     *,
-    read: Callable[[Window], pl.DataFrame],
+    read: Callable[[Span], pl.DataFrame],
     compute: Callable[[pl.DataFrame, Window], pl.DataFrame],
     trend: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> dg.MaterializeResult:
-    """For each day of the run's window: read the raw rows, compute, replace the day, record the build.
+    """The run's window in chunks of whole days: read the raw rows, compute, and replace the chunk's
+    rows and its `partition_builds` rows in one transaction under the table's lock.
 
-    Memory stays bounded by one day of raw rows, whatever the window.
+    The first chunk is one day; each next one takes as many days as fit in the row budget
+    (`chunk_rows()`) at the raw rows per day of the chunk before, within one calendar month. A chunk is
+    read as `read_parts()` time ranges at once (the database formats the rows it sends on a core per
+    connection), and the next chunk is read while this one is computed and written: at most two chunks
+    are in memory, whatever the window. An hourly rollup computes each part as soon as it arrives.
+    Every transform groups by day or finer, so the chunking never changes a row.
     """
     window = Window.from_context(context)
     written = source_rows = 0
     preview = pl.DataFrame()
     trends: list[pl.DataFrame] = []
-    for chunk in window.day_chunks():
-        raw = read(chunk)
-        result = compute(raw, chunk)
-        written += replace_window(warehouse, spec.table, result, column=spec.time_column, window=chunk,
-                                  dates=spec.dates)
-        stats = source_stats(raw, spec.source, chunk.days)
-        record_partition_builds(warehouse, context.asset_key, stats, chunk, context.run.run_id)
-        source_rows += raw.height
-        if preview.is_empty():
-            preview = result.head(PREVIEW_ROWS)
-        if trend is not None:
-            trends.append(trend(result))
-        context.log.info(f"{spec.table} {chunk.start:%Y-%m-%d}: {raw.height} source rows, {result.height} rows")
-        del raw, result  # one day in memory at a time
+    budget, parts = chunk_rows(), read_parts()
+    with ThreadPoolExecutor(max_workers=parts, thread_name_prefix=f"read-{spec.table}") as readers:
+
+        def submit(chunk: Window) -> list[Future[pl.DataFrame]]:
+            return [readers.submit(read, span) for span in chunk.split(parts)]
+
+        chunk: Window | None = window.chunk_from(window.start, 1)
+        pending = submit(chunk)
+        while chunk is not None:
+            pieces, results = [], []
+            for future in pending:
+                pieces.append(future.result())
+                if spec.hourly:
+                    results.append(compute(pieces[-1], chunk))
+            raw = _concat(pieces)
+            following = None
+            if chunk.end < window.end:
+                per_day = raw.height / len(chunk.days)
+                following = window.chunk_from(chunk.end, int(budget // per_day) if per_day else 31)
+                pending = submit(following)
+            result = binary_uuids_as_text(_concat(results) if spec.hourly else compute(raw, chunk))
+            stats = source_stats(raw, spec.source, chunk.days)
+            condition, values = window_condition(spec.time_column, chunk, dates=spec.dates)
+            with exclusive_write(warehouse, spec.table) as conn:
+                written += warehouse.engine.replace_in(conn, spec.table, result, delete_where=condition,
+                                                       params=values)[1]
+                replace_ledger(warehouse, conn, context.asset_key, stats, chunk, context.run.run_id)
+            source_rows += raw.height
+            if preview.is_empty():
+                preview = result.head(PREVIEW_ROWS)
+            if trend is not None:
+                trends.append(trend(result))
+            context.log.info(f"{spec.table} {chunk.start:%Y-%m-%d}..{chunk.end - DAY:%Y-%m-%d}: {raw.height} "
+                             f"source rows, {result.height} rows")
+            del raw, pieces, result, results  # this chunk leaves memory before the next one is taken
+            chunk = following
     return materialize_result(
         window,
         rows_written=written,
@@ -382,3 +491,9 @@ def build_daily(
         preview=preview,
         trend=pl.concat(trends) if trends else None,
     )
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The frames of one chunk's parts, in order (empty parts left out: a reader may type them apart)."""
+    filled = [f for f in frames if f.height] or frames[:1]
+    return filled[0] if len(filled) == 1 else pl.concat(filled, rechunk=False)

@@ -11,13 +11,14 @@ built from that window; a failure of `warn` rules only is a WARN.
 configured in `policies/compliance_scan.yaml`) and records new violations in `metadata_violations`.
 """
 
+import contextlib
 import fnmatch
 import json
 import re
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -38,6 +39,7 @@ from cockpit_pipelines.settings import EXPECTATIONS_DIR, POLICIES_DIR
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+    from great_expectations.datasource.fluent.interfaces import Batch
 
 CHECK_NAME = "expectation_suite"
 SEVERITIES = ("error", "warn")
@@ -220,7 +222,7 @@ class SuiteOutcome:
         return (f"{len(self.failures)} of {self.evaluated} expectations failed ({errors} error, "
                 f"{len(self.failures) - errors} warn) on {where}")
 
-    def check_result(self) -> dg.AssetCheckResult:
+    def check_result(self, extra: Mapping[str, Any] | None = None) -> dg.AssetCheckResult:
         metadata: dict[str, Any] = {
             "suite": dg.MetadataValue.path(f"expectations/{self.table}.json"),
             "window": dg.MetadataValue.text(str(self.window) if self.window else "whole table"),
@@ -232,21 +234,83 @@ class SuiteOutcome:
             metadata["failing_rules"] = dg.MetadataValue.text("\n".join(f.describe() for f in self.failures))
             metadata["sample_failing_values"] = dg.MetadataValue.json({f.rule: f.sample for f in self.failures})
             metadata["failed_expectations"] = dg.MetadataValue.json([f.as_json() for f in self.failures])
+        metadata.update(extra or {})
         return dg.AssetCheckResult(
             passed=self.passed, severity=self.severity, description=self.description(), metadata=metadata
         )
 
 
+# Outcomes kept inside `reusing_validations()`: (warehouse, table, validated window) → outcome.
+_reusable: dict[tuple[str, str, Window | None], SuiteOutcome] | None = None
+
+
+@contextlib.contextmanager
+def reusing_validations() -> Iterator[None]:
+    """Inside the block, a suite is validated once per window: `cockpit backfill` validates the raw
+    tables over its range before its runs, and the checks of a run over that same range take those
+    outcomes instead of scanning the same rows again moments later (a check and the assets after it
+    read the rows at different moments either way). Nested blocks share the outer one's outcomes."""
+    global _reusable
+    outer = _reusable
+    _reusable = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _reusable = outer
+
+
 def validate_suite(warehouse: WarehouseResource, table: str, window: Window) -> SuiteOutcome:
-    """Validate `table`'s suite over the window, in SQL on the warehouse."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.datasource.fluent.interfaces import GxDatasourceWarning
+    """Validate `table`'s suite over the window (once inside `reusing_validations()`)."""
+    key = (warehouse.engine.describe(), table, suite_window(table, window))
+    if _reusable is not None and key in _reusable:
+        return _reusable[key]
+    outcome = _validate(warehouse, table, window)
+    if _reusable is not None:
+        _reusable[key] = outcome
+    return outcome
+
+
+def _validate(warehouse: WarehouseResource, table: str, window: Window) -> SuiteOutcome:
+    """Validate `table`'s suite over the window, in SQL on the warehouse.
+
+    GX sees the window as a view (of its query): for a query, its column reflection would fetch every
+    row of the window into this process. The suite is validated in two passes: first every expectation
+    with the BOOLEAN_ONLY result format, for which GX computes each table's aggregate metrics in one
+    query and skips the per-expectation queries of failing values (scans of the whole window, even
+    when no value fails); then, only if some fail, those again with SUMMARY, for their counts and
+    samples.
+    """
+    from great_expectations.core import ExpectationSuite
 
     suite = load_suite(table)
     contract = contracts().table(table)
     engine = warehouse.engine
     scope = suite_window(table, window)
+    query = window_query(contract, scope, engine.family)
+    parameters = {"now": datetime.now(UTC).replace(tzinfo=None)}
+    with _window_batch(warehouse, table, query) as batch:
+        quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"},
+                               expectation_parameters=parameters)
+        _raise_unevaluated(table, quick.results)
+        failed = [r.expectation_config for r in quick.results if not r.success]
+        detailed = []
+        if failed:
+            rerun = ExpectationSuite(name=f"{table}_failed", expectations=failed)
+            detailed = batch.validate(rerun, result_format=RESULT_FORMAT, expectation_parameters=parameters).results
+            _raise_unevaluated(table, detailed)
+        rows = int(warehouse.query(f"SELECT COUNT(*) FROM ({query}) AS window_rows")[0][0])
+    failures = [_failure(r, rows, warehouse, query) for r in detailed if not r.success]
+    return SuiteOutcome(table, scope, evaluated=len(quick.results), rows=rows, failures=failures)
+
+
+@contextlib.contextmanager
+def _window_batch(warehouse: WarehouseResource, table: str, query: str) -> Iterator["Batch"]:
+    """A GX batch of the rows of `query`, through a uniquely named view that is dropped afterwards."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.datasource.fluent.interfaces import GxDatasourceWarning
+
+    engine = warehouse.engine
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # The generic SQL data source: GX's PostgreSQL one refuses the embedded server's socket URL
@@ -258,24 +322,55 @@ def validate_suite(warehouse: WarehouseResource, table: str, window: Window) -> 
             connection_string=engine.url.render_as_string(hide_password=False),
             kwargs={"connect_args": _UTC_SESSION[engine.family]},
         )
-    query = window_query(contract, scope, engine.family)
+    view = f"cockpit_gx_{table}_{uuid.uuid4().hex[:12]}"
+    warehouse.execute(f"CREATE VIEW {view} AS {query}")
     try:
-        asset = source.add_query_asset(name=table, query=query)
-        batch = asset.add_batch_definition_whole_table("window").get_batch()
-        result = batch.validate(
-            suite,
-            result_format=RESULT_FORMAT,
-            expectation_parameters={"now": datetime.now(UTC).replace(tzinfo=None)},
-        )
+        asset = source.add_table_asset(name=table, table_name=view)
+        yield asset.add_batch_definition_whole_table("window").get_batch()
     finally:
         source.get_engine().dispose()
-    errors = [f"{rule_text(r)}: {message}" for r in result.results if (message := _exception(r))]
+        warehouse.execute(f"DROP VIEW IF EXISTS {view}")
+
+
+def _raise_unevaluated(table: str, results: Sequence["ExpectationValidationResult"]) -> None:
+    errors = [f"{rule_text(r)}: {message}" for r in results if (message := _exception(r))]
     if errors:
         raise RuntimeError(f"expectations/{table}.json could not be evaluated:\n" + "\n".join(errors))
-    rows = max((r.result.get("element_count") or 0 for r in result.results
-                if not r.expectation_config.kwargs.get("row_condition")), default=0)
-    failures = [_failure(r, rows, warehouse, query) for r in result.results if not r.success]
-    return SuiteOutcome(table, scope, evaluated=len(result.results), rows=rows, failures=failures)
+
+
+def blocking_windows(warehouse: WarehouseResource, table: str, window: Window, *,
+                     failing: bool = False) -> list[Window]:
+    """Where inside `window` the suite of `table` fails an `error` rule (what its blocking check stops).
+
+    The single days whose own rows break a rule, found by bisection (a few validations per bad day,
+    whatever the window's length), or a longer window when only the rows of several days together
+    do (a key repeated across days). Empty when the window passes; `failing`: the window is known to
+    fail. A suite validated by month or as a whole table (`meta.window`) is not split: its failure is
+    the whole window's.
+    """
+
+    def blocks(part: Window) -> bool:
+        outcome = validate_suite(warehouse, table, part)
+        return not outcome.passed and outcome.severity == dg.AssetCheckSeverity.ERROR
+
+    def narrow(failing: Window) -> list[Window]:
+        days = (failing.end - failing.start) // timedelta(days=1)
+        if days <= 1:
+            return [failing]
+        middle = failing.start + timedelta(days=days // 2)
+        halves = [half for half in (Window(failing.start, middle), Window(middle, failing.end)) if blocks(half)]
+        return [found for half in halves for found in narrow(half)] if halves else [failing]
+
+    if not failing and not blocks(window):
+        return []
+    grain = (read_suite(table).get("meta") or {}).get("window", "day")
+    return narrow(window) if grain == "day" else [window]
+
+
+def partitions_text(window: Window) -> str:
+    """The daily partitions of a window: `2026-04-01`, or `2026-03-30..2026-03-31`."""
+    first, last = window.start.date(), (window.end - timedelta(days=1)).date()
+    return str(first) if first >= last else f"{first}..{last}"
 
 
 def _exception(result: "ExpectationValidationResult") -> str | None:
@@ -386,9 +481,16 @@ def _suite_check(table: str) -> dg.AssetChecksDefinition:
             metadata={"suite": f"expectations/{table}.json", "kind": contract.kind},
         )
         def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-            outcome = validate_suite(warehouse, table, partition_window(context))
+            window = partition_window(context)
+            outcome = validate_suite(warehouse, table, window)
             context.log.info(outcome.description())
-            return outcome.check_result()
+            extra = {}
+            if outcome.severity == dg.AssetCheckSeverity.ERROR and not outcome.passed and \
+                    window.end - window.start > timedelta(days=1):
+                # a range run: which of its partitions break the rules (the others could be run alone)
+                bad = blocking_windows(warehouse, table, window, failing=True)
+                extra["failing_partitions"] = dg.MetadataValue.json([partitions_text(w) for w in bad])
+            return outcome.check_result(extra)
 
     return _check
 

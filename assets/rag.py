@@ -12,13 +12,15 @@ from pydantic import Field
 from assets.common import (
     DailyTable,
     RawSource,
-    Window,
+    Span,
     analytics_asset,
     build_daily,
     conform,
     decimal_units,
+    decimals_from_units,
     exact_ratio,
     from_units,
+    numeric_units_sql,
     pg_float_to_numeric,
 )
 from cockpit_pipelines.resources import WarehouseResource
@@ -67,14 +69,18 @@ _CITATION_LENGTH = {
 _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
-def read_dialogue(warehouse: WarehouseResource, window: Window) -> pl.DataFrame:
-    """The ai_dialogue_log columns rag_metrics_history needs, for rows created in the window."""
-    citation_length = _CITATION_LENGTH[warehouse.engine_family()]
-    return warehouse.read_frame(
-        f"SELECT created_at, user_id, {citation_length} AS citation_length, latency_ms, total_tokens, "
-        f"token_cost_jpy, relevance_score, user_feedback FROM ai_dialogue_log WHERE {SOURCE.filter_sql()}",
-        window.params(),
+def read_dialogue(warehouse: WarehouseResource, window: Span) -> pl.DataFrame:
+    """The ai_dialogue_log columns rag_metrics_history needs, for rows created in the window (the
+    decimals travel as integer counts of their units: `numeric_units_sql`)."""
+    family = warehouse.engine_family()
+    decimals = {c: DIALOGUE_COLUMNS[c] for c in ("token_cost_jpy", "relevance_score")}
+    units = ", ".join(numeric_units_sql(c, dtype.scale, family) for c, dtype in decimals.items())
+    frame = warehouse.read_frame(
+        f"SELECT created_at, user_id, {_CITATION_LENGTH[family]} AS citation_length, latency_ms, total_tokens, "
+        f"{units}, user_feedback FROM ai_dialogue_log WHERE {SOURCE.filter_sql()}",
+        window.params(), binary_uuids=True,
     )
+    return decimals_from_units(frame, decimals)
 
 
 def slo_compliance(slos: Sequence[SloTarget]) -> pl.Expr:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import polars as pl
 
-from assets.common import DailyTable, RawSource, Window, analytics_asset, build_daily, conform
+from assets.common import DailyTable, RawSource, Span, analytics_asset, build_daily, conform
 from cockpit_pipelines.resources import WarehouseResource
 
 SOURCE_BUCKET = timedelta(minutes=5)
@@ -47,7 +47,7 @@ METRICS_HOURLY_COLUMNS: dict[str, pl.DataType] = {
 }
 
 
-def read_metrics(warehouse: WarehouseResource, window: Window) -> pl.DataFrame:
+def read_metrics(warehouse: WarehouseResource, window: Span) -> pl.DataFrame:
     """The 5-minute metrics rows of the window (`value_count` only feeds the partition fingerprint)."""
     columns = [*METRICS_COLUMNS, "value_count"]
     return warehouse.read_frame(
@@ -57,9 +57,15 @@ def read_metrics(warehouse: WarehouseResource, window: Window) -> pl.DataFrame:
 
 
 def compute_metrics_hourly(metrics: pl.DataFrame) -> pl.DataFrame:
-    """metrics_hourly from 5-minute metrics rows (the caller filters time_bucket = 5 minutes)."""
+    """metrics_hourly from 5-minute metrics rows (the caller filters time_bucket = 5 minutes).
+
+    The rows are ordered first (eagerly: the lazy optimizer drops a sort before a group_by): a float
+    average depends on the order of its terms, and each engine returns the rows in its own order, while
+    the same raw rows must give the same doubles everywhere.
+    """
+    ordered = metrics.sort("timestamp", "value_avg", nulls_last=True)
     return (
-        conform(metrics, METRICS_COLUMNS)
+        conform(ordered, METRICS_COLUMNS)
         .with_columns(bucket=pl.col("timestamp").dt.truncate("1h"))
         .group_by(KEYS)
         .agg(

@@ -12,11 +12,14 @@ from assets.common import (
     PREVIEW_ROWS,
     DailyTable,
     RawSource,
+    Span,
     Window,
     analytics_asset,
     build_daily,
     conform,
+    decimals_from_units,
     materialize_result,
+    numeric_units_sql,
     replace_window,
 )
 from cockpit_pipelines.resources import WarehouseResource
@@ -245,9 +248,11 @@ def usage_daily_trend(daily: pl.DataFrame) -> pl.DataFrame:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def read_usage_events(warehouse: WarehouseResource, window: Window, columns: list[str]) -> pl.DataFrame:
+def read_usage_events(warehouse: WarehouseResource, span: Span, columns: list[str]) -> pl.DataFrame:
+    """The columns of the span's usage_events; uuids as 16 bytes where the engine reads them so."""
     return warehouse.read_frame(
-        f"SELECT {', '.join(columns)} FROM usage_events WHERE {USAGE_SOURCE.filter_sql()}", window.params()
+        f"SELECT {', '.join(columns)} FROM usage_events WHERE {USAGE_SOURCE.filter_sql()}", span.params(),
+        binary_uuids=True,
     )
 
 
@@ -257,11 +262,16 @@ def read_usage_daily(warehouse: WarehouseResource, window: Window) -> pl.DataFra
     )
 
 
-def read_token_usage(warehouse: WarehouseResource, window: Window) -> pl.DataFrame:
-    return warehouse.read_frame(
-        f"SELECT {', '.join(TOKEN_USAGE_COLUMNS)} FROM token_usage WHERE {TOKEN_SOURCE.filter_sql()}",
-        window.params(),
+def read_token_usage(warehouse: WarehouseResource, span: Span) -> pl.DataFrame:
+    """The span's token_usage rows; total_cost travels as its integer count of 10^-4 units."""
+    cost = TOKEN_USAGE_COLUMNS["total_cost"]
+    columns = [c for c in TOKEN_USAGE_COLUMNS if c != "total_cost"]
+    units = numeric_units_sql("total_cost", cost.scale, warehouse.engine_family())
+    frame = warehouse.read_frame(
+        f"SELECT {', '.join(columns)}, {units} FROM token_usage WHERE {TOKEN_SOURCE.filter_sql()}",
+        span.params(), binary_uuids=True,
     )
+    return decimals_from_units(frame, {"total_cost": cost})
 
 
 # --- assets --------------------------------------------------------------------------------------
@@ -276,7 +286,7 @@ def usage_hourly_asset(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     return build_daily(
         context,
         warehouse,
-        DailyTable("usage_hourly", "bucket", dates=False, source=USAGE_SOURCE),
+        DailyTable("usage_hourly", "bucket", dates=False, source=USAGE_SOURCE, hourly=True),
         read=lambda window: read_usage_events(warehouse, window, list(USAGE_EVENT_COLUMNS)),
         compute=lambda events, _window: compute_usage_hourly(events),
     )

@@ -1,22 +1,43 @@
-"""In-process single-run backfills (`cockpit backfill`, `cockpit demo`) with a compact check summary."""
+"""In-process single-run backfills (`cockpit backfill`, `cockpit demo`) with a compact check summary.
+
+A range is one run (the assets' `BackfillPolicy.single_run()`), with one exception: the blocking
+checks of the raw tables gate every day of their run at once, so one bad day would stop the whole
+range. The raw tables' suites are therefore validated first (`blocking_windows`: the whole range in
+SQL, and only when it fails, bisected down to the bad days); each window that fails gets a run of
+its own, in which its check fails and its downstream assets are skipped, and the good days around
+it run as single runs, unaffected.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
 from cockpit_pipelines.progress import Progress
+from cockpit_pipelines.settings import WAREHOUSE_URL_ENV
 
 ANALYTICS_JOB = "nightly_analytics_job"
+BACKFILL_TAG = "cockpit/backfill"  # shared by the runs of one `cockpit backfill`
 # The summary is the CLI's output: Dagster's own event log stays in the instance (and the UI).
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+DAY = timedelta(days=1)
+
+
+def window_text(start: date, end: date) -> str:
+    """`2026-04-01` for one day, `2026-03-30..2026-04-02` for a range."""
+    return start.isoformat() if start == end else f"{start}..{end}"
 
 
 @dataclass
@@ -28,10 +49,18 @@ class CheckOutcome:
     blocking: bool
     description: str
     failing: str = ""
+    partitions: str = ""  # the run's partition window
+
+    @property
+    def stops_downstream(self) -> bool:
+        """A failed blocking check of ERROR severity: the assets downstream of it are not built."""
+        return not self.passed and self.blocking and self.severity == "ERROR"
 
 
 @dataclass
-class BackfillReport:
+class RunOutcome:
+    """One run of the backfill: a window of consecutive days."""
+
     run_id: str
     start: date
     end: date
@@ -44,27 +73,79 @@ class BackfillReport:
 
     @property
     def window(self) -> str:
-        return f"{self.start}..{self.end}"
+        return window_text(self.start, self.end)
+
+    def line(self) -> str:
+        passed = sum(c.passed for c in self.checks)
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
+        return (f"run {self.run_id[:8]} {self.window:<22} {'succeeded' if self.success else 'FAILED':<9} "
+                f"{len(self.materialized)} assets{skipped}, checks {passed}/{len(self.checks)} passed, "
+                f"{self.seconds:.1f}s")
+
+
+@dataclass
+class BackfillReport:
+    start: date
+    end: date
+    runs: list[RunOutcome] = field(default_factory=list)
+    # windows that a raw table's blocking check fails on (validated before the runs) → those tables
+    isolated: dict[tuple[date, date], list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def window(self) -> str:
+        return window_text(self.start, self.end)
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.runs)
+
+    @property
+    def checks(self) -> list[CheckOutcome]:
+        return [c for r in self.runs for c in r.checks]
+
+    @property
+    def materialized(self) -> dict[str, int]:
+        """Rows written per asset over all runs."""
+        totals: dict[str, int] = {}
+        for run in self.runs:
+            for asset, rows in run.materialized.items():
+                totals[asset] = totals.get(asset, 0) + rows
+        return totals
 
     def failed_blocking(self) -> list[CheckOutcome]:
         """Failed blocking checks of ERROR severity: the ones that stop downstream assets."""
-        return [c for c in self.checks if not c.passed and c.blocking and c.severity == "ERROR"]
+        return [c for c in self.checks if c.stops_downstream]
 
     def summary_lines(self) -> list[str]:
-        lines = [f"backfill {self.window}: run {self.run_id[:8]} "
-                 f"{'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f}s"]
+        state = "succeeded" if self.success else "FAILED"
+        if len(self.runs) == 1:
+            lines = [f"backfill {self.window}: run {self.runs[0].run_id[:8]} {state} in {self.seconds:.1f}s"]
+        else:
+            lines = [f"backfill {self.window}: {len(self.runs)} runs, {state} in {self.seconds:.1f}s"]
+            for (first, last), tables in self.isolated.items():
+                lines.append(f"  {window_text(first, last)} runs alone: the blocking check of "
+                             f"{', '.join(f'raw/{t}' for t in tables)} fails on it; the other days are not held up")
+            lines.extend(f"  {run.line()}" for run in self.runs)
         for asset, rows in sorted(self.materialized.items()):
             lines.append(f"  materialized {asset:<28} {rows:>10,} rows")
-        for asset in self.skipped:
-            lines.append(f"  skipped      {asset} (upstream failed or a blocking check failed)")
-        passed = sum(c.passed for c in self.checks)
-        lines.append(f"  checks: {passed}/{len(self.checks)} passed")
-        for c in self.checks:
+        for run in self.runs:
+            if run.skipped:
+                lines.append(f"  skipped for {run.window}: {', '.join(run.skipped)} (downstream of a failed "
+                             "blocking check or step)")
+        checks = self.checks
+        raw = [c for c in checks if c.asset.startswith("raw/")]
+        derived = [c for c in checks if not c.asset.startswith("raw/")]
+        lines.append(f"  checks: {sum(c.passed for c in checks)}/{len(checks)} passed (raw tables "
+                     f"{sum(c.passed for c in raw)}/{len(raw)}, derived tables {sum(c.passed for c in derived)}/"
+                     f"{len(derived)})")
+        for c in checks:
             if not c.passed:
-                kind = "BLOCKING" if c in self.failed_blocking() else c.severity
-                lines.append(f"  {kind} check failed: {c.asset}:{c.check} for {self.window}: {c.description}")
+                kind = "BLOCKING" if c.stops_downstream else c.severity
+                lines.append(f"  {kind} check failed: {c.asset}:{c.check} for partition {c.partitions}: "
+                             f"{c.description}")
                 lines.extend(f"      failing: {_clip(rule)}" for rule in c.failing.splitlines())
-        lines.extend(f"  error: {e}" for e in self.errors)
+        lines.extend(f"  error: {e}" for run in self.runs for e in run.errors)
         return lines
 
 
@@ -80,36 +161,20 @@ def run_backfill(
     select: Sequence[str] | None = None,
     show_progress: bool = True,
 ) -> BackfillReport:
-    """Materialize every daily asset (or `select`) for [start, end] as ONE run, with its checks."""
-    job = analytics_job(select)
-    keys = sorted(job.asset_layer.selected_asset_keys, key=lambda k: k.to_user_string())
-    run_id = str(uuid.uuid4())
-    tags = {
-        ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
-        ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
-        "cockpit/kind": "backfill",
-    }
-    outcome: dict[str, dg.ExecuteInProcessResult] = {}
-
-    def execute() -> None:
-        outcome["result"] = job.execute_in_process(
-            instance=instance, tags=tags, run_id=run_id, raise_on_error=False, run_config=QUIET
-        )
+    """Materialize every daily asset (or `select`) for [start, end] with its checks: one run, unless a raw
+    table's blocking check fails on some days, which then run alone (see the module docstring)."""
+    from assets.quality import reusing_validations
 
     started = time.perf_counter()
-    worker = threading.Thread(target=execute, name="cockpit-backfill")
-    worker.start()
-    with Progress(f"backfill {start}..{end}", total=len(keys), unit="asset") as progress:
-        seen: set[str] = set()
-        while worker.is_alive() or len(seen) < len(keys):
-            worker.join(timeout=0.5)
-            for asset in _materialized_assets(instance, run_id) - seen:
-                seen.add(asset)
-                if show_progress:
-                    progress.advance(label=asset)
-            if not worker.is_alive():
-                break
-    return _report(outcome["result"], run_id, start, end, keys, time.perf_counter() - started)
+    job = analytics_job(select)
+    with reusing_validations():  # a run over a window validated just before takes that outcome
+        isolated = blocked_windows(job, start, end, show_progress=show_progress)
+        report = BackfillReport(start=start, end=end, isolated=isolated)
+        backfill_id = str(uuid.uuid4())
+        for first, last in plan_runs(start, end, list(isolated)):
+            report.runs.append(_run(job, first, last, instance, backfill_id, show_progress))
+    report.seconds = time.perf_counter() - started
+    return report
 
 
 def analytics_job(select: Sequence[str] | None = None) -> dg.JobDefinition:
@@ -133,25 +198,99 @@ def analytics_job(select: Sequence[str] | None = None) -> dg.JobDefinition:
     return job.get_subset(asset_selection=wanted, asset_check_selection=checks)
 
 
+def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
+                    show_progress: bool = True) -> dict[tuple[date, date], list[str]]:
+    """The windows (first, last day) inside [start, end] that the job's raw-table checks fail on, with
+    the tables whose checks fail there."""
+    from assets.quality import Window, blocking_windows
+    from cockpit_pipelines.resources import WarehouseResource
+
+    tables = sorted(key.asset_key.path[-1] for key in job.asset_layer.asset_graph.asset_check_keys
+                    if key.asset_key.path[0] == "raw")
+    warehouse = WarehouseResource(url=os.environ.get(WAREHOUSE_URL_ENV) or None)
+    window = Window(datetime.combine(start, datetime.min.time()), datetime.combine(end + DAY, datetime.min.time()))
+    found: dict[tuple[date, date], list[str]] = {}
+    with Progress(f"validate raw tables {window_text(start, end)}", total=len(tables), unit="table") as progress:
+        for table in tables:
+            for bad in blocking_windows(warehouse, table, window):
+                found.setdefault((bad.start.date(), bad.end.date() - DAY), []).append(table)
+            if show_progress:
+                progress.advance(label=table)
+    return dict(sorted(found.items()))
+
+
+def plan_runs(start: date, end: date, blocked: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
+    """[start, end] cut into runs: each blocked window alone (overlapping ones merged), the good days
+    between them as single runs, in day order."""
+    merged: list[list[date]] = []
+    for first, last in sorted(blocked):
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    runs: list[tuple[date, date]] = []
+    day = start
+    for first, last in merged:
+        if day < first:
+            runs.append((day, first - DAY))
+        runs.append((first, last))
+        day = last + DAY
+    if day <= end:
+        runs.append((day, end))
+    return runs
+
+
+def _run(job: dg.JobDefinition, start: date, end: date, instance: dg.DagsterInstance, backfill_id: str,
+         show_progress: bool) -> RunOutcome:
+    keys = sorted(job.asset_layer.selected_asset_keys, key=lambda k: k.to_user_string())
+    run_id = str(uuid.uuid4())
+    partitions = (
+        {PARTITION_NAME_TAG: start.isoformat()} if start == end
+        else {ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()}
+    )
+    tags = {**partitions, "cockpit/kind": "backfill", BACKFILL_TAG: backfill_id}
+    outcome: dict[str, dg.ExecuteInProcessResult] = {}
+
+    def execute() -> None:
+        outcome["result"] = job.execute_in_process(
+            instance=instance, tags=tags, run_id=run_id, raise_on_error=False, run_config=QUIET
+        )
+
+    started = time.perf_counter()
+    worker = threading.Thread(target=execute, name="cockpit-backfill")
+    worker.start()
+    with Progress(f"backfill {window_text(start, end)}", total=len(keys), unit="asset") as progress:
+        seen: set[str] = set()
+        running = True
+        while running:
+            worker.join(timeout=0.5)
+            running = worker.is_alive()
+            for asset in _materialized_assets(instance, run_id) - seen:
+                seen.add(asset)
+                if show_progress:
+                    progress.advance(label=asset)
+    return _outcome(outcome["result"], run_id, start, end, keys, time.perf_counter() - started)
+
+
 def _materialized_assets(instance: dg.DagsterInstance, run_id: str) -> set[str]:
     records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
     return {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in records}
 
 
-def _report(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: date,
-            keys: Sequence[dg.AssetKey], seconds: float) -> BackfillReport:
-    report = BackfillReport(run_id=run_id, start=start, end=end, success=result.success, seconds=seconds)
+def _outcome(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: date,
+             keys: Sequence[dg.AssetKey], seconds: float) -> RunOutcome:
+    run = RunOutcome(run_id=run_id, start=start, end=end, success=result.success, seconds=seconds)
     for event in result.get_asset_materialization_events():
         # A range run records one materialization per partition, each with the run's metadata.
         mat = event.step_materialization_data.materialization
         rows = mat.metadata.get("dagster/row_count")
-        report.materialized.setdefault(mat.asset_key.to_user_string(), int(rows.value if rows else 0))
-    report.skipped = [k.to_user_string() for k in keys if k.to_user_string() not in report.materialized]
+        run.materialized.setdefault(mat.asset_key.to_user_string(), int(rows.value if rows else 0))
+    run.skipped = [k.to_user_string() for k in keys if k.to_user_string() not in run.materialized]
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.asset_check_evaluation_data
             failing = data.metadata.get("failing_rules") or data.metadata.get("sample_failing_values")
-            report.checks.append(
+            run.checks.append(
                 CheckOutcome(
                     asset=data.asset_check_key.asset_key.to_user_string(),
                     check=data.asset_check_key.name,
@@ -160,10 +299,13 @@ def _report(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: da
                     blocking=bool(data.blocking),
                     description=data.description or "",
                     failing=str(failing.value) if failing else "",
+                    partitions=run.window,
                 )
             )
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
+            if error and error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # a failed blocking check: reported with its rule above
             message = error.message.strip().splitlines()[0] if error else "step failed"
-            report.errors.append(f"{event.step_key}: {message}")
-    return report
+            run.errors.append(f"{event.step_key} for {run.window}: {message} (run {run_id[:8]} in the UI)")
+    return run

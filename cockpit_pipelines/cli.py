@@ -13,7 +13,9 @@ from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_hom
 
 def ensure_dagster_home() -> Path:
     """Point DAGSTER_HOME at `.cockpit/dagster_home` (unless set) and record it in `.env`,
-    which `dagster dev` reads, so the UI sees the runs the CLI starts."""
+    which `dagster dev` reads, so the UI sees the runs the CLI starts. A DAGSTER_HOME set in the
+    environment is not recorded: whoever set it (a shell, a test) sets it for `dagster dev` too."""
+    explicit = "DAGSTER_HOME" in os.environ
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     instance_file = home / "dagster.yaml"
@@ -23,7 +25,7 @@ def ensure_dagster_home() -> Path:
     os.environ.setdefault("DAGSTER_HOME", str(home))
     env_file = REPO_ROOT / ".env"
     line = f"DAGSTER_HOME={home}\n"
-    if not env_file.exists():
+    if not explicit and not env_file.exists():
         env_file.write_text("# written by cockpit: the Dagster instance shared by the CLI and `dagster dev`\n" + line)
     return home
 
@@ -127,7 +129,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     from cockpit_pipelines.backfill import run_backfill
 
-    start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    except ValueError as exc:
+        print(f"error: --start/--end must be YYYY-MM-DD: {exc}", file=sys.stderr)
+        return 2
     if end < start:
         print("--end is before --start", file=sys.stderr)
         return 2
@@ -139,9 +145,33 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     print("\n".join(report.summary_lines()))
+    for check in report.failed_blocking():
+        rules = "; ".join(check.failing.splitlines()) or check.description
+        print(f"error: blocking check {check.asset}:{check.check} failed for partition {check.partitions}: {rules}",
+              file=sys.stderr)
     if report.failed_blocking() or not report.success:
         return 1
     return 0
+
+
+# -- archive / restore ----------------------------------------------------------------------------
+def cmd_archive(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.archive.cli import run_archive
+
+    return run_archive(args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.archive.cli import run_restore
+
+    return run_restore(args)
+
+
+# -- bench ----------------------------------------------------------------------------------------
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bench.runner import main as run_bench
+
+    return run_bench(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,6 +210,28 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--end", required=True, help="last UTC day (inclusive), YYYY-MM-DD")
     backfill.add_argument("--select", nargs="+", metavar="ASSET", help="only these assets (e.g. usage_hourly)")
     backfill.set_defaults(func=cmd_backfill)
+
+    archive = sub.add_parser("archive", help="run the retention policies now: archive due rows to Parquet, then delete")
+    archive.add_argument("--dry-run", action="store_true", help="report what would be archived per table")
+    archive.add_argument("--table", action="append", metavar="T", help="only this table's policy (repeatable)")
+    archive.add_argument("--keep", action="append", metavar="T=DURATION",
+                         help="override a policy for this run, e.g. usage_events=45d or audit_logs=off (repeatable)")
+    archive.add_argument("--as-of", metavar="ISO", help="the instant the cutoffs count back from (default: now, UTC)")
+    archive.add_argument("--no-build", action="store_true",
+                         help="do not build missing rollup days first (their raw rows then stay until built)")
+    archive.set_defaults(func=cmd_archive)
+
+    restore = sub.add_parser("restore", help="bring archived rows of a table back for [start, end]")
+    restore.add_argument("--table", required=True, help="the archived table, e.g. usage_events")
+    restore.add_argument("--start", required=True, help="first UTC day, YYYY-MM-DD")
+    restore.add_argument("--end", required=True, help="last UTC day (inclusive), YYYY-MM-DD")
+    restore.set_defaults(func=cmd_restore)
+
+    from bench.runner import add_arguments as bench_arguments
+
+    bench = sub.add_parser("bench", help="benchmark the pipeline against the database's own SQL, in scratch databases")
+    bench_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
 
     db = sub.add_parser("db", help="the embedded PostgreSQL: start, stop, status, url")
     db.add_argument("action", choices=["start", "stop", "status", "url"])

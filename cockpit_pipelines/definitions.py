@@ -6,19 +6,26 @@ from assets import governance, rag, telemetry, usage
 from assets.ingestion import landing_load_job
 from assets.quality import metadata_compliance_scan, quality_checks
 from assets.raw import raw_specs, raw_tables_observation_sensor
+from assets.retention import archive_assets, partition_maintenance_job
 from assets.schema import warehouse_schema
-from cockpit_pipelines.jobs import nightly_analytics_job, schema_job
+from cockpit_pipelines.jobs import nightly_analytics_job, retention_job, schema_job
 from cockpit_pipelines.resources import warehouse_from_env
-from cockpit_pipelines.schedules import nightly_analytics_schedule
-from cockpit_pipelines.sensors import landing_zone_sensor, late_data_sensor, run_failure_alert_sensor
+from cockpit_pipelines.schedules import monthly_partitions_schedule, nightly_analytics_schedule, retention_schedule
+from cockpit_pipelines.sensors import (
+    landing_zone_sensor,
+    late_data_sensor,
+    retention_pressure_sensor,
+    run_failure_alert_sensor,
+)
 
 analytics_assets = dg.load_assets_from_modules([rag, usage, telemetry, governance])
 
 defs = dg.Definitions(
-    assets=[warehouse_schema, *raw_specs, metadata_compliance_scan, *analytics_assets],
+    assets=[warehouse_schema, *raw_specs, metadata_compliance_scan, *analytics_assets, *archive_assets],
     asset_checks=quality_checks,
-    jobs=[schema_job, nightly_analytics_job, landing_load_job],
-    schedules=[nightly_analytics_schedule],
-    sensors=[landing_zone_sensor, raw_tables_observation_sensor, late_data_sensor, run_failure_alert_sensor],
+    jobs=[schema_job, nightly_analytics_job, landing_load_job, retention_job, partition_maintenance_job],
+    schedules=[nightly_analytics_schedule, retention_schedule, monthly_partitions_schedule],
+    sensors=[landing_zone_sensor, raw_tables_observation_sensor, late_data_sensor, run_failure_alert_sensor,
+             retention_pressure_sensor],
     resources={"warehouse": warehouse_from_env()},
 )

@@ -19,3 +19,11 @@ nightly_analytics_job = dg.define_asset_job(
     "expectation checks first (blocking), then the compliance scan, the derived tables and their checks.",
     tags={"cockpit/kind": "analytics"},
 )
+
+retention_job = dg.define_asset_job(
+    "retention_job",
+    selection=dg.AssetSelection.groups("retention"),
+    description="Every retention policy (cockpit_pipelines/policies/retention.yaml), children first: due rows "
+    "archived to verified Parquet batches under COCKPIT_ARCHIVE_URL, recorded in archive_manifest, then deleted.",
+    tags={"cockpit/kind": "retention"},
+)

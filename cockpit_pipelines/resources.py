@@ -38,8 +38,10 @@ class WarehouseResource(dg.ConfigurableResource):
         """`postgresql`, `mariadb`, `mysql` or `tidb`, detected from VERSION() / TIDB_VERSION()."""
         return self.engine.name
 
-    def read_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
-        return self.engine.read_frame(sql, params)
+    def read_frame(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, binary_uuids: bool = False
+    ) -> pl.DataFrame:
+        return self.engine.read_frame(sql, params, binary_uuids=binary_uuids)
 
     def replace_rows(
         self, table: str, frame: pl.DataFrame, *, delete_where: str, params: Mapping[str, Any]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
 from assets.ingestion import landing_load_job, landing_run_config
+from assets.retention import RETENTION_TAGS, archive_key
+from assets.retention import run_config as retention_run_config
 from cockpit_pipelines import alerts, late_data
-from cockpit_pipelines.jobs import nightly_analytics_job
+from cockpit_pipelines.archive import load_settings
+from cockpit_pipelines.archive.pressure import read_pressure
+from cockpit_pipelines.jobs import nightly_analytics_job, retention_job
 from cockpit_pipelines.landing import LEDGER, file_checksum, landing_files, parents
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import landing_dir
@@ -150,3 +155,38 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext, warehouse: War
     )
     if recorded:
         alerts.set_webhook_status(warehouse, alert, status)
+
+
+@dg.sensor(
+    job_name=retention_job.name,
+    minimum_interval_seconds=900,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Retention pressure: a table over its policy's pressure.max_rows (catalog estimate) or whose "
+    "oldest row is older than pressure.max_age (retention.yaml) gets its archival run now instead of at 03:00; "
+    "a table is requested again only after pressure_cooldown.",
+)
+def retention_pressure_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    """Cursor: {table: ISO instant of its last request}."""
+    requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    now = datetime.now(UTC).replace(tzinfo=None)
+    retention = load_settings()
+    readings = [r for r in read_pressure(warehouse.engine, retention.select(None), now) if r.over]
+    calm_until = {t: datetime.fromisoformat(at) for t, at in requested.items()}
+    due = [r for r in readings
+           if r.table not in calm_until or retention.pressure_cooldown.before(now) >= calm_until[r.table]]
+    for reading in readings:
+        context.log.info(f"retention pressure on {reading.table}: {'; '.join(reading.reasons)}")
+    if not due:
+        skip = (f"{len(readings)} table(s) under pressure were requested less than {retention.pressure_cooldown} ago"
+                if readings else "no table is over its retention pressure thresholds")
+        return dg.SensorResult(skip_reason=skip, cursor=context.cursor)
+    tables = [r.table for r in due]
+    cursor = {**requested, **dict.fromkeys(tables, now.isoformat())}
+    request = dg.RunRequest(
+        run_key=f"retention_pressure:{','.join(tables)}:{now:%Y%m%dT%H%M%S%f}",
+        asset_selection=[archive_key(t) for t in tables],
+        run_config=retention_run_config(as_of=now, tables=tables),
+        tags={**RETENTION_TAGS, "cockpit/trigger": "retention_pressure",
+              "cockpit/pressure": "; ".join(f"{r.table}: {', '.join(r.reasons)}" for r in due)[:255]},
+    )
+    return dg.SensorResult(run_requests=[request], cursor=json.dumps(cursor, sort_keys=True))

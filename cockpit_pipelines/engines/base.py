@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -76,9 +76,21 @@ class Engine(ABC):
         return rows[0][0] if rows else None
 
     @abstractmethod
-    def read_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    def read_frame(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, binary_uuids: bool = False
+    ) -> pl.DataFrame:
         """Run a query through an Arrow-native reader and return normalized Polars types:
-        naive UTC datetimes, Decimal numerics, uuid and json as String, Boolean booleans."""
+        naive UTC datetimes, Decimal numerics, uuid and json as String, Boolean booleans.
+
+        `binary_uuids`: keep uuid columns as their 16 bytes (pl.Binary) where the reader returns them so
+        (ADBC on PostgreSQL), for large reads that only group or join on them; `uuid_text` turns them
+        into text afterwards. Engines that store uuids as text return them as String regardless.
+        """
+
+    @contextlib.contextmanager
+    def frame_reader(self) -> Iterator[Callable[[str, Mapping[str, Any] | None], pl.DataFrame]]:
+        """`read_frame` for a series of queries (PostgreSQL keeps one ADBC connection open, in autocommit)."""
+        yield self.read_frame
 
     @abstractmethod
     def insert_frame(self, conn: Any, table: str, frame: pl.DataFrame) -> int:
@@ -92,16 +104,38 @@ class Engine(ABC):
         Returns (rows deleted, rows inserted). A failure leaves the old rows in place.
         """
         with self.transaction() as conn:
-            cur = conn.cursor()
-            cur.execute(to_pyformat(f"DELETE FROM {table} WHERE {delete_where}", params), params)
-            deleted = cur.rowcount
-            inserted = self.insert_frame(conn, table, frame) if frame.height else 0
+            return self.replace_in(conn, table, frame, delete_where=delete_where, params=params)
+
+    def replace_in(
+        self, conn: Any, table: str, frame: pl.DataFrame, *, delete_where: str, params: Mapping[str, Any]
+    ) -> tuple[int, int]:
+        """`replace_rows` inside the caller's transaction: (rows deleted, rows inserted)."""
+        cur = conn.cursor()
+        cur.execute(to_pyformat(f"DELETE FROM {table} WHERE {delete_where}", params), params)
+        deleted = cur.rowcount
+        inserted = self.insert_frame(conn, table, frame) if frame.height else 0
         return deleted, inserted
 
     @contextlib.contextmanager
     @abstractmethod
     def advisory_lock(self, conn: Any, name: str, timeout_s: int = 600) -> Iterator[None]:
         """Hold an exclusive, session-level named lock on `conn`."""
+
+    @contextlib.contextmanager
+    def locked_transaction(self, name: str, timeout_s: int = 600) -> Iterator[Any]:
+        """A transaction on one connection that holds the named lock from before its first statement
+        until after its commit (or rollback): overlapping writers of the same rows run one after the other."""
+        conn = self.connect()
+        try:
+            with self.advisory_lock(conn, name, timeout_s):
+                try:
+                    yield conn
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+        finally:
+            conn.close()
 
     @abstractmethod
     def catalog_columns(self, tables: Sequence[str] | None = None) -> dict[str, list[CatalogColumn]]:
@@ -110,3 +144,17 @@ class Engine(ABC):
     def ensure_month_partitions(self, table: str, start: date, end: date) -> list[str]:
         """Create the monthly partitions covering [start, end] where the engine partitions `table`."""
         return []
+
+
+def uuid_text(series: pl.Series) -> pl.Series:
+    """16-byte uuids (pl.Binary) as canonical lower-case text (8-4-4-4-12); nulls stay null."""
+    hexed = series.bin.encode("hex")
+    parts = [hexed.str.slice(0, 8), hexed.str.slice(8, 4), hexed.str.slice(12, 4), hexed.str.slice(16, 4),
+             hexed.str.slice(20, 12)]
+    return pl.select(pl.concat_str(parts, separator="-")).to_series().alias(series.name)
+
+
+def binary_uuids_as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every pl.Binary column (a uuid read with `binary_uuids=True`) as uuid text."""
+    binary = [name for name, dtype in frame.schema.items() if dtype == pl.Binary]
+    return frame.with_columns(uuid_text(frame[name]) for name in binary) if binary else frame

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import queue
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +15,7 @@ import psycopg
 import pyarrow as pa
 from sqlalchemy.engine import URL
 
-from cockpit_pipelines.engines.base import CatalogColumn, Engine
+from cockpit_pipelines.engines.base import CatalogColumn, Engine, uuid_text
 from cockpit_pipelines.engines.sqltext import render_literals
 
 
@@ -44,19 +46,70 @@ class PostgresEngine(Engine):
         with self.transaction() as conn:
             self.version = conn.execute("SELECT version()").fetchone()[0]
         self.name = "postgresql"
+        # Idle ADBC connections of this process, for the next reads (an ADBC connect costs ~60 ms).
+        self._readers: queue.SimpleQueue = queue.SimpleQueue()
+        self._readers_pid = os.getpid()
 
     def connect(self) -> psycopg.Connection:
         conn = psycopg.connect(**self._conninfo, options="-c TimeZone=UTC")
         return conn
 
-    def read_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+    def read_frame(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, binary_uuids: bool = False
+    ) -> pl.DataFrame:
+        """ADBC, on an idle connection of the engine when there is one (autocommit: it holds no locks
+        between reads). A reused connection that fails (the server may have closed it) is dropped and
+        the read runs once more on a new one."""
+        query = render_literals(sql, params, self.family)
+        idle = self._idle_reader()
+        if idle is not None:
+            try:
+                return self._read_on(idle, query, binary_uuids)
+            except Exception:
+                idle.close()
+        return self._read_on(self._new_reader(), query, binary_uuids)
+
+    def _idle_reader(self) -> Any:
+        if self._readers_pid != os.getpid():  # a forked process must not share its parent's sockets
+            self._readers, self._readers_pid = queue.SimpleQueue(), os.getpid()
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _new_reader(self) -> Any:
         import adbc_driver_postgresql.dbapi as adbc
 
-        with adbc.connect(_libpq_uri(self.url)) as conn, conn.cursor() as cur:
+        conn = adbc.connect(_libpq_uri(self.url), autocommit=True)
+        with conn.cursor() as cur:
             cur.execute("SET TIME ZONE 'UTC'")
-            cur.execute(render_literals(sql, params, self.family))
-            table = cur.fetch_arrow_table()
-        return arrow_to_polars(table)
+        return conn
+
+    def _read_on(self, conn: Any, query: str, binary_uuids: bool) -> pl.DataFrame:
+        """Run the query on `conn`; the connection goes back to the idle ones after a read that worked."""
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query)
+                table = cur.fetch_arrow_table()
+        except BaseException:
+            conn.close()
+            raise
+        self._readers.put(conn)
+        return arrow_to_polars(table, binary_uuids=binary_uuids)
+
+    @contextlib.contextmanager
+    def frame_reader(self) -> Iterator[Callable[[str, Mapping[str, Any] | None], pl.DataFrame]]:
+        """One ADBC connection (its connect costs ~0.1 s) for many reads; autocommit, so it holds no locks."""
+        import adbc_driver_postgresql.dbapi as adbc
+
+        with adbc.connect(_libpq_uri(self.url), autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+
+            def read(sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
+                cur.execute(render_literals(sql, params, self.family))
+                return arrow_to_polars(cur.fetch_arrow_table())
+
+            yield read
 
     def insert_frame(self, conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int:
         columns = ", ".join(f'"{c}"' for c in frame.columns)
@@ -157,32 +210,27 @@ class PostgresEngine(Engine):
         return [r[0] for r in rows]
 
 
-def arrow_to_polars(table: pa.Table) -> pl.DataFrame:
-    """Normalize ADBC's PostgreSQL Arrow types to the project's Polars types."""
+def arrow_to_polars(table: pa.Table, *, binary_uuids: bool = False) -> pl.DataFrame:
+    """Normalize ADBC's PostgreSQL Arrow types to the project's Polars types (uuid as 16-byte Binary
+    when `binary_uuids`, else as text)."""
     columns = []
     for field, column in zip(table.schema, table.columns, strict=True):
         meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
         pg_type = meta.get("POSTGRESQL:type", "")
-        series = _normalize(field, column, pg_type, meta)
+        series = _normalize(field, column, pg_type, meta, binary_uuids)
         columns.append(series.alias(field.name))
     return pl.DataFrame(columns) if columns else pl.DataFrame()
 
 
-def _normalize(field: pa.Field, column: pa.ChunkedArray, pg_type: str, meta: dict[str, str]) -> pl.Series:
+def _normalize(field: pa.Field, column: pa.ChunkedArray, pg_type: str, meta: dict[str, str],
+               binary_uuids: bool = False) -> pl.Series:
     if isinstance(field.type, pa.BaseExtensionType):
         column = pa.chunked_array([c.storage for c in column.chunks], type=field.type.storage_type)
     if pg_type in ("numeric", "uuid", "json", "jsonb"):
         storage = column
         series = pl.Series(field.name, storage)
         if pg_type == "uuid":
-            hexed = series.bin.encode("hex")
-            return pl.select(
-                pl.concat_str(
-                    [hexed.str.slice(0, 8), hexed.str.slice(8, 4), hexed.str.slice(12, 4),
-                     hexed.str.slice(16, 4), hexed.str.slice(20, 12)],
-                    separator="-",
-                )
-            ).to_series()
+            return series.cast(pl.Binary) if binary_uuids else uuid_text(series)
         if pg_type == "numeric":
             typmod = int(meta.get("POSTGRESQL:typmod", "-1"))
             precision, scale = (((typmod - 4) >> 16) & 0xFFFF, (typmod - 4) & 0xFFFF) if typmod > 0 else (38, 12)

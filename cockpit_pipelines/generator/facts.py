@@ -7,7 +7,7 @@ casts to the contract's types. Volumes at scale 1: 10k dialogues and 50k usage e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -83,6 +83,37 @@ QUERIES = ["How do I configure", "Summarize the changes in", "Why does the build
            "Write a test for", "What is the retention policy of", "Find the owner of", "Compare"]
 TOPICS = ["the ingest pipeline", "usage_events", "the MCP github server", "our RAG index", "the billing API",
           "project quotas", "the audit trigger", "token costs"]
+# How services write instants and dates as text inside JSON payloads: mostly as the standards
+# ts-001-zulu and ts-002-iso-date require, sometimes not (the metadata compliance scan finds those).
+# (strftime format, hours added to the UTC instant, share)
+TEXT_INSTANTS = [
+    ("%Y-%m-%dT%H:%M:%S%.6fZ", 0, 0.8),
+    ("%Y-%m-%dT%H:%M:%SZ", 0, 0.18),
+    ("%Y-%m-%d %H:%M:%S+09:00", 9, 0.01),  # local time with an offset
+    ("%Y-%m-%dT%H:%M:%S", 0, 0.005),  # no zone at all
+    ("%Y-%m-%d %H:%M:%S", 0, 0.005),
+]
+TEXT_DATES = [("%Y-%m-%d", 0.96), ("%Y/%m/%d", 0.025), ("%d/%m/%Y", 0.015)]
+
+
+def _formatted(rng: np.random.Generator, instants: pl.Series, formats: list[tuple[str, int, float]]) -> pl.Series:
+    """Each instant as text in one of `formats`, drawn with their shares."""
+    pick = pl.Series(rng.choice(len(formats), size=instants.len(), p=[f[2] for f in formats]))
+    spelled = [(instants + timedelta(hours=hours)).dt.strftime(fmt) for fmt, hours, _ in formats]
+    return pl.select(pl.coalesce([pl.when(pick == i).then(text) for i, text in enumerate(spelled)])
+                     .alias(instants.name)).to_series()
+
+
+def text_instants(rng: np.random.Generator, instants: pl.Series) -> pl.Series:
+    """Instants as JSON string literals, mostly Zulu (`2026-03-30T12:00:00.123456Z`), some not."""
+    return pl.select(json_string(pl.lit(_formatted(rng, instants, TEXT_INSTANTS)))).to_series()
+
+
+def text_dates(rng: np.random.Generator, instants: pl.Series) -> pl.Series:
+    """The instants' days as JSON string literals, mostly `YYYY-MM-DD`, some `2026/03/30` or `30/03/2026`."""
+    formats = [(fmt, 0, share) for fmt, share in TEXT_DATES]
+    return pl.select(json_string(pl.lit(_formatted(rng, instants, formats)))).to_series()
+
 
 @dataclass
 class Day:
@@ -312,9 +343,9 @@ def events(d: Day) -> pl.DataFrame:
     event_type = choose(rng, ["telemetry", "security", "cost", "governance"], n, [0.55, 0.1, 0.2, 0.15])
     stamp = times_in_day(rng, n, d.day, "timestamp")
     payload = pl.DataFrame({"t": event_type, "v": np.round(rng.gamma(2, 50, size=n), 2)}).select(
-        pl.concat_str([pl.lit('{"kind": "'), pl.col("t"), pl.lit('", "value": '), pl.col("v").cast(pl.String),
-                       pl.lit("}")])
+        pl.concat_str([pl.lit('{"kind": "'), pl.col("t"), pl.lit('", "value": '), pl.col("v").cast(pl.String)])
     ).to_series()
+    payload, metadata = _event_text_times(d, stamp, payload)
     return pl.DataFrame({
         "id": ids,
         "timestamp": stamp,
@@ -327,9 +358,36 @@ def events(d: Day) -> pl.DataFrame:
         "environment": choose(rng, ["production", "staging", "development"], n, [0.7, 0.2, 0.1]),
         "tenant_id": assets["tenant_id"].gather(asset_idx),
         "payload": payload,
-        "metadata": with_nulls(constant("{}", n, "metadata"), rng, 0.5),
+        "metadata": with_nulls(metadata, rng, 0.5),
         "created_at": stamp,
     })
+
+
+def _event_text_times(d: Day, stamp: pl.Series, payload: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Closes the events' payloads, a third with the instant observed (text) and cost events with their
+    billing period (a text date); a metadata object, a third with the instant ingested (text).
+
+    Drawn from a stream of their own, so that the events' other columns do not depend on them.
+    """
+    rng = d.rng("events/text_times")
+    n = stamp.len()
+    observed = pl.Series(rng.random(n) < 0.35)
+    period = pl.Series(rng.random(n) < 0.5) & payload.str.starts_with('{"kind": "cost"')
+    ingested = pl.Series(rng.random(n) < 0.35)
+    late = as_datetime(stamp.cast(pl.Int64).to_numpy() + rng.integers(50_000, 90_000_000, size=n), "ingested")
+    frame = pl.DataFrame({"payload": payload, "observed": text_instants(rng, stamp), "period": text_dates(rng, stamp),
+                          "ingested": text_instants(rng, late)})
+    full = frame.select(
+        payload=pl.concat_str([
+            pl.col("payload"),
+            pl.when(observed).then(', "observed_at": ' + pl.col("observed")).otherwise(pl.lit("")),
+            pl.when(period).then(', "billing_period": ' + pl.col("period")).otherwise(pl.lit("")),
+            pl.lit("}"),
+        ]),
+        metadata=pl.when(ingested).then(pl.concat_str([pl.lit('{"ingested_at": '), pl.col("ingested"), pl.lit("}")]))
+        .otherwise(pl.lit("{}")),
+    )
+    return full["payload"], full["metadata"]
 
 
 def correlations(d: Day, day_events: pl.DataFrame) -> pl.DataFrame:
@@ -484,15 +542,17 @@ def audit_logs(d: Day, ordinal_base: int) -> pl.DataFrame:
     ip = "10." + octets[0] + "." + octets[1] + "." + octets[2]
     agent = choose(rng, ["Mozilla/5.0 (Macintosh)", "cockpit-cli/0.1", "python-httpx/0.27", "VSCode/1.95"], n)
     status = choose(rng, ["success", "failure", "partial"], n, [0.93, 0.05, 0.02])
+    stamp = times_in_day(rng, n, d.day, "timestamp")
+    metadata, changes = _audit_text_times(d, stamp, choose(rng, ["{}", '{"source": "ui"}', '{"source": "api"}'], n))
     return pl.DataFrame({
         "id": np.arange(n, dtype=np.int64) + ordinal_base,
-        "timestamp": times_in_day(rng, n, d.day, "timestamp"),
+        "timestamp": stamp,
         "user_id": pl.select(pl.coalesce(actor, pl.lit("system"))).to_series(),
         "action": pl.Series([a for a, _ in AUDIT_ACTIONS]).gather(action_idx),
         "resource_type": pl.Series([r for _, r in AUDIT_ACTIONS]).gather(action_idx),
         "resource_id": uuids(rng, n),
         "status": status,
-        "metadata": choose(rng, ["{}", '{"source": "ui"}', '{"source": "api"}'], n),
+        "metadata": metadata,
         "ip_address": ip,
         "user_agent": agent,
         "actor_type": actor_type,
@@ -501,11 +561,42 @@ def audit_logs(d: Day, ordinal_base: int) -> pl.DataFrame:
         "actor_user_agent": agent,
         "org_id": org,
         "project_id": project,
-        "changes": with_nulls(constant('{"name": {"old": "Old", "new": "New"}}', n, "changes"), rng, 0.4),
+        "changes": with_nulls(changes, rng, 0.4),
         "request_id": uuids(rng, n),
         "sensitive": rng.random(n) < 0.05,
         "retention_days": with_nulls(choose(rng, [90, 365, 730], n, dtype=pl.Int32), rng, 0.7),
     })
+
+
+def _audit_text_times(d: Day, stamp: pl.Series, source: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Audit metadata, a third with the client's clock (text instant); changes, some of an expiry
+    (text instants) or a review date (text dates) rather than a name. A stream of their own, as for events."""
+    rng = d.rng("audit_logs/text_times")
+    n = stamp.len()
+    micros = stamp.cast(pl.Int64).to_numpy()
+    client = as_datetime(micros - rng.integers(0, 2_000_000, size=n), "client")
+    expiry = as_datetime(micros + rng.integers(1, 90, size=n) * US_PER_DAY, "expiry")
+    review = as_datetime(micros + rng.integers(7, 60, size=n) * US_PER_DAY, "review")
+    kind = pl.Series(rng.choice(3, size=n, p=[0.6, 0.25, 0.15]))
+    with_client = pl.Series(rng.random(n) < 0.35)
+    frame = pl.DataFrame({
+        "source": source, "client": text_instants(rng, client), "old_expiry": text_instants(rng, stamp),
+        "new_expiry": text_instants(rng, expiry), "old_review": text_dates(rng, stamp),
+        "new_review": text_dates(rng, review),
+    })
+    full = frame.select(
+        metadata=pl.when(with_client).then(
+            pl.concat_str([pl.col("source").str.strip_suffix("}"),
+                           pl.when(pl.col("source") == "{}").then(pl.lit("")).otherwise(pl.lit(", ")),
+                           pl.lit('"client_time": '), pl.col("client"), pl.lit("}")])
+        ).otherwise(pl.col("source")),
+        changes=pl.when(kind == 1).then(pl.concat_str([pl.lit('{"expires_at": {"old": '), pl.col("old_expiry"),
+                                                       pl.lit(', "new": '), pl.col("new_expiry"), pl.lit("}}")]))
+        .when(kind == 2).then(pl.concat_str([pl.lit('{"review_date": {"old": '), pl.col("old_review"),
+                                             pl.lit(', "new": '), pl.col("new_review"), pl.lit("}}")]))
+        .otherwise(pl.lit('{"name": {"old": "Old", "new": "New"}}')),
+    )
+    return full["metadata"], full["changes"]
 
 
 LICENSES = ["cc_by_4_0", "cc_by_sa_4_0", "cc_by_nc_4_0", "cc0_1_0", "mit", "apache_2_0", "proprietary",

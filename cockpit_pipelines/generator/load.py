@@ -4,13 +4,16 @@
   second run adds nothing.
 - A day is replaced in one transaction: its window `[day, day + 1)` is deleted from every raw table
   (children first) and the new rows are bulk-loaded (parents first) through the engine's COPY /
-  LOAD DATA. Days can be generated in any order, and again, without duplicates.
+  LOAD DATA. Days can be generated in any order, and again, without duplicates. On PostgreSQL two
+  days load at once (`loaders`), while the next one is generated.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from graphlib import TopologicalSorter
@@ -157,6 +160,30 @@ def days(start: date, count: int) -> Iterator[date]:
     return (start + timedelta(days=i) for i in range(count))
 
 
+def loaders(engine: Engine) -> int:
+    """Days loaded at once, each in its own transaction on its own connection: two on PostgreSQL (the
+    server parses, stores and indexes them on two cores); one on the MySQL family, where InnoDB's
+    next-key locks on the ranges a day's DELETE scans would make concurrent days wait for each other."""
+    return 2 if engine.family == "postgresql" else 1
+
+
+def replace_days(engine: Engine, dated: Iterable[tuple[date, dict[str, pl.DataFrame]]],
+                 done: Callable[[date, dict[str, int]], None]) -> None:
+    """`replace_day` for each (day, frames), `loaders(engine)` days at a time; `done(day, written)` is
+    called in day order. `dated` is consumed lazily: it may generate a day while others load."""
+    width = loaders(engine)
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="load") as pool:
+        pending: deque[tuple[date, Future[dict[str, int]]]] = deque()
+        for day, frames in dated:
+            pending.append((day, pool.submit(replace_day, engine, day, frames)))
+            while len(pending) > width:  # one day generated ahead of the days loading
+                first, future = pending.popleft()
+                done(first, future.result())
+        while pending:
+            first, future = pending.popleft()
+            done(first, future.result())
+
+
 def generate(engine: Engine, start: date, count: int, *, scale: float = 1.0, seed: int = 7) -> GenerateReport:
     """Load the seed's reference rows (once) and `count` days of raw rows from `start`."""
     report = GenerateReport()
@@ -164,11 +191,13 @@ def generate(engine: Engine, start: date, count: int, *, scale: float = 1.0, see
     report.reference = load_reference(engine, reference_frames(ref))
     ensure_partitions(engine, start, start + timedelta(days=count - 1))
     with Progress("generate", total=count, unit="day") as bar:
-        for day in days(start, count):
-            written = replace_day(engine, day, day_frames(seed, day, scale, ref))
+
+        def done(day: date, written: dict[str, int]) -> None:
             for name, rows in written.items():
                 report.facts[name] = report.facts.get(name, 0) + rows
             bar.advance(label=f"{day} {sum(written.values()):,} rows")
+
+        replace_days(engine, ((day, day_frames(seed, day, scale, ref)) for day in days(start, count)), done)
     return report
 
 

@@ -72,6 +72,19 @@ def scratch_warehouse(request: pytest.FixtureRequest) -> Iterator[WarehouseResou
         urls.close()
 
 
+@pytest.fixture(scope="module", params=["postgres", "mariadb"])
+def module_warehouse(request: pytest.FixtureRequest) -> Iterator[WarehouseResource]:
+    """A migrated warehouse on each engine family, shared by the tests of one module."""
+    urls = _postgres() if request.param == "postgres" else _mariadb()
+    url = next(urls)
+    try:
+        warehouse = WarehouseResource(url=url)
+        MigrationRunner(warehouse.engine).migrate(log=lambda _line: None)
+        yield warehouse
+    finally:
+        urls.close()
+
+
 @pytest.fixture
 def postgres_admin() -> Iterator[psycopg.Connection]:
     """A connection to the machine's PostgreSQL (its `postgres` database), for pure SQL comparisons."""

@@ -48,7 +48,8 @@ ASSETS = {
     "token_usage_daily": (usage.token_usage_daily_asset, [["raw", "token_usage"]]),
     "metrics_hourly": (telemetry.metrics_hourly_asset, [["raw", "metrics"]]),
     "compliance_scores": (governance.compliance_scores_asset,
-                          [["raw", "metadata_violations"], ["raw", "metadata_standards"]]),
+                          [["raw", "metadata_violations"], ["raw", "metadata_standards"],
+                           ["metadata_compliance_scan"]]),
 }
 
 

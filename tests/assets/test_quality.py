@@ -333,6 +333,7 @@ def test_a_backfill_range_validates_the_whole_range(warehouse: WarehouseResource
     assert checks["usage_events"].metadata["window"].value == "[2026-01-05 00:00:00, 2026-01-07 00:00:00)"
     assert checks["usage_events"].metadata["rows_validated"].value == 7
     assert not checks["usage_events"].passed
+    assert checks["usage_events"].metadata["failing_partitions"].value == [BAD_DAY.isoformat()]
     assert checks["metadata_standards"].metadata["window"].value == "whole table"
 
 

@@ -275,3 +275,59 @@ def _sha(path: Path) -> str:
     from cockpit_pipelines.landing import file_checksum
 
     return file_checksum(path)
+
+
+def test_a_mixed_file_dropped_twice_through_the_sensor_and_job_loads_once(
+        warehouse: Engine, landing_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 3's checks through the code location's own path: the sensor requests a landing_load_job run
+    per file (run_key = its SHA-256), the run loads the good rows and quarantines the others with a reason
+    (good + quarantined = input); the same bytes dropped again (touched, or copied elsewhere) load nothing."""
+    from assets.ingestion import landing_load_job
+    from cockpit_pipelines.sensors import landing_zone_sensor
+
+    engine = warehouse
+    monkeypatch.setenv("COCKPIT_LANDING_DIR", str(tmp_path))
+    rows = [_row(engine, 80 + i) for i in range(5)] + [
+        _row(engine, 90, relevance_score="1.7"), _row(engine, 91, user_feedback="5"), _row(engine, 92, query=None)]
+    path = _csv(tmp_path / "ai_dialogue_log" / "mixed.csv", rows)
+    resources = {"warehouse": WarehouseResource(url=landing_db)}
+
+    with dg.instance_for_test() as instance:
+        def tick(cursor: str | None) -> dg.SensorResult:
+            return landing_zone_sensor(dg.build_sensor_context(cursor=cursor, resources=resources, instance=instance))
+
+        def run(request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+            return landing_load_job.execute_in_process(run_config=request.run_config, resources=resources,
+                                                       instance=instance, tags={"dagster/run_key": request.run_key})
+
+        first = tick(None)
+        assert [r.run_key for r in first.run_requests] == [_sha(path)]
+        loaded = run(first.run_requests[0])
+        assert loaded.success
+        [materialization] = loaded.get_asset_materialization_events()
+        metadata = materialization.materialization.metadata
+        assert (metadata["rows_in_file"].value, metadata["rows_loaded"].value,
+                metadata["rows_quarantined"].value) == (8, 5, 3)
+        assert metadata["quarantine_rules"].value == {"max": 1, "values": 1, "not_null": 1}
+
+        checksum = _sha(path)
+        reasons = engine.query("SELECT line_number, rule, reason FROM ingest_quarantine WHERE file_checksum = :c "
+                               "ORDER BY line_number", {"c": checksum})
+        assert [(line, rule) for line, rule, _ in reasons] == [(7, "max"), (8, "values"), (9, "not_null")]
+        assert all(reason and reason.startswith(f"ai_dialogue_log line {line}: ") for line, _, reason in reasons)
+        assert _count(engine, "ai_dialogue_log") + len(reasons) == len(rows)
+
+        # Dropped again: the same file touched, and a copy under another name.
+        idle = tick(first.cursor)
+        assert idle.run_requests == []
+        path.touch()
+        copy = tmp_path / "ai_dialogue_log" / "mixed_again.csv"
+        copy.write_bytes(path.read_bytes())
+        again = tick(idle.cursor)
+        assert {r.run_key for r in again.run_requests} == {checksum}, "the same bytes keep the same run key"
+        for request in again.run_requests:  # were the daemon to launch them anyway, the ledger holds
+            rerun = run(request)
+            assert rerun.success and rerun.get_asset_materialization_events() == []
+        assert _count(engine, "ai_dialogue_log") == 5
+        assert _count(engine, "ingest_quarantine") == 3
+        assert engine.query("SELECT status, rows_loaded, rows_quarantined FROM ingest_ledger") == [("loaded", 5, 3)]

@@ -1,0 +1,391 @@
+"""`cockpit bench`: generate data in scratch databases, measure the pipeline against the database's own
+SQL and against the naive pandas path, print a table of figures and ratios, optionally write JSON.
+
+Scenarios (sizes at `--scale 1`; every figure is the median of `--repeat` runs after a warm-up run,
+except where a single run is said):
+- rollup of usage_hourly on PostgreSQL and MariaDB: 1 day of 500k usage_events, and a 10-day window
+  of 5M rows as one single-run backfill (bench/rollup.py); the window's peak RSS in a fresh process;
+- loads: every raw table generated in memory and loaded (COPY / LOAD DATA) day by day, apart; the
+  landing zone (Parquet files checked and loaded with their ledger);
+- all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/backfill.py), in
+  a fresh process, on the data just loaded;
+- archival of usage_events (archive, verify, delete) on that data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cockpit_pipelines.progress import Progress
+from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, partition_start
+
+if TYPE_CHECKING:
+    from bench.scratch import Server
+
+ROLLUP_DAY_ROWS = 500_000
+WINDOW_DAYS = 10
+BACKFILL_DAYS = 365
+ARCHIVE_DAYS = 15
+GB = 1e9
+LONG_RUN_S = 60.0
+
+TARGETS = {
+    "rollup_vs_database": 1.0,  # asset seconds / database seconds, at most
+    "pandas_vs_rollup": 8.0,  # pandas seconds / asset seconds, at least
+    "load_rows_per_s": 200_000,
+    "archival_rows_per_s": 100_000,
+    "peak_rss_bytes": 1.5 * GB,
+    "backfill_s": 300.0,
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    scale: float = 1.0
+    repeat: int = 3
+    window_days: int = WINDOW_DAYS
+    backfill_days: int = BACKFILL_DAYS
+    pg_url: str | None = None
+    mariadb_url: str | None = None
+    mariadb: bool = True
+    backfill_assets: tuple[str, ...] = ()
+    json_path: Path | None = None
+
+    @property
+    def day_rows(self) -> int:
+        return max(1, round(ROLLUP_DAY_ROWS * self.scale))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `cockpit bench`."""
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="data volume: 1 = 500k usage_events a rollup day and a scale-1 year of raw data")
+    parser.add_argument("--json", dest="json_path", type=Path, metavar="FILE", help="write every figure as JSON")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per figure (the median is reported)")
+    parser.add_argument("--window-days", type=int, default=WINDOW_DAYS, help="days of the rollup window")
+    parser.add_argument("--backfill-days", type=int, default=BACKFILL_DAYS, help="days of the all-assets backfill")
+    parser.add_argument("--pg-url", help="a database URL of the PostgreSQL server to create scratch databases on "
+                        "(default: 127.0.0.1:5432 when reachable, else the embedded server)")
+    parser.add_argument("--mariadb-url", help="a database URL of the MariaDB/MySQL server (default 127.0.0.1:3306)")
+    parser.add_argument("--no-mariadb", dest="mariadb", action="store_false", help="skip the MariaDB figures")
+    parser.add_argument("--backfill-assets", nargs="+", default=[], metavar="ASSET",
+                        help="backfill only these daily assets (default: every one)")
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    return Options(scale=args.scale, repeat=args.repeat, window_days=args.window_days,
+                   backfill_days=args.backfill_days, pg_url=args.pg_url, mariadb_url=args.mariadb_url,
+                   mariadb=args.mariadb, backfill_assets=tuple(args.backfill_assets), json_path=args.json_path)
+
+
+def median_of(runs: list[float]) -> float:
+    return statistics.median(runs)
+
+
+def timed_runs(repeat: int, *steps: Callable[[], float]) -> list[list[float]]:
+    """One warm-up run of each step, then `repeat` rounds of all steps interleaved (noise hits all alike).
+
+    When a warm-up run takes over LONG_RUN_S (MariaDB's own 10-day rollup takes minutes), the warm-up
+    runs are the measurement: one run each, cached as the later ones would be."""
+    warm = [step() for step in steps]
+    if max(warm) > LONG_RUN_S:
+        return [[seconds] for seconds in warm]
+    runs: list[list[float]] = [[] for _ in steps]
+    for _ in range(repeat):
+        for i, step in enumerate(steps):
+            runs[i].append(step())
+    return runs
+
+
+# --- scenarios -----------------------------------------------------------------------------------
+
+
+def rollup_scenario(server: Server, options: Options, first: date, progress: Progress) -> dict[str, Any]:
+    """usage_hourly three ways at one day and over the window, on one engine."""
+    from bench import data, rollup
+    from bench.scratch import scratch_database
+
+    last = first + timedelta(days=options.window_days - 1)
+    out: dict[str, Any] = {"server": server.label}
+    with scratch_database(server, "rollup") as engine:
+        out["version"] = engine.version
+        url = engine.url.render_as_string(hide_password=False)
+        ref = data.reference(engine)
+        loaded = data.load_usage_events(engine, ref, first, options.window_days, options.day_rows)
+        out["usage_events_load"] = loaded.as_json()
+        progress.advance(label=f"{engine.name}: {loaded.rows:,} usage_events loaded")
+        rollup.scratch_tables(engine)
+        for label, lo, hi in (("day", first, first), ("window", first, last)):
+            asset, database = timed_runs(options.repeat, lambda lo=lo, hi=hi: rollup.asset_rollup(url, lo, hi),
+                                         lambda lo=lo, hi=hi: rollup.database_rollup(engine, lo, hi))
+            pandas = [rollup.pandas_rollup(engine, lo, hi)
+                      for _ in range(options.repeat if label == "day" else 1)]
+            figure = {
+                "days": (hi - lo).days + 1,
+                "source_rows": options.day_rows * ((hi - lo).days + 1),
+                "asset_s": median_of(asset), "asset_runs": asset,
+                "database_s": median_of(database), "database_runs": database,
+                "pandas_s": median_of(pandas), "pandas_runs": pandas,
+                "identical_to_database": rollup.same_rows(engine, lo, hi),
+                "identical_to_pandas": rollup.same_rows(engine, lo, hi, rollup.PANDAS_TABLE),
+            }
+            figure["asset_vs_database"] = figure["asset_s"] / figure["database_s"]
+            figure["pandas_vs_asset"] = figure["pandas_s"] / figure["asset_s"]
+            out[label] = figure
+            progress.advance(label=f"{engine.name}: rollup {label} {figure['asset_vs_database']:.2f}x the database")
+        if engine.family == "postgresql":
+            out["window"]["peak_rss"] = worker("window", url, first.isoformat(), last.isoformat())
+            progress.advance(label=f"{engine.name}: peak RSS {out['window']['peak_rss']['peak_rss_bytes'] / GB:.2f} GB")
+            out["landing"] = data.landing_load(engine, ref, first - timedelta(days=1), options.scale).as_json()
+            out["copy_path"] = data.copy_path(engine, ref, first - timedelta(days=2), options.scale)
+            progress.advance(label=f"{engine.name}: landing zone {out['landing']['rows']:,} rows")
+    return out
+
+
+def year_scenario(server: Server, options: Options, first: date, progress: Progress) -> dict[str, Any]:
+    """Every raw table for the backfill days (loads), the backfill of every daily asset, then archival."""
+    from bench import data
+    from bench.scratch import scratch_database
+
+    last = first + timedelta(days=options.backfill_days - 1)
+    out: dict[str, Any] = {"first": first.isoformat(), "last": last.isoformat(), "scale": options.scale}
+    archiver = importlib.util.find_spec("cockpit_pipelines.archive")
+    with scratch_database(server, "year") as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        ref = data.reference(engine)
+        out["loads"] = data.load_raw_days(engine, ref, first, options.backfill_days, options.scale).as_json()
+        progress.advance(label=f"loads {out['loads']['load_rows_per_s']:,.0f} rows/s")
+        env = {WAREHOUSE_URL_ENV: url, "COCKPIT_PARTITION_START": first.isoformat()}
+        started = time.perf_counter()
+        out["backfill"] = worker("backfill", first.isoformat(), last.isoformat(), *options.backfill_assets, env=env)
+        out["backfill"]["process_s"] = time.perf_counter() - started
+        progress.advance(label=f"backfill {out['backfill']['seconds']:.0f}s")
+        if archiver is None:
+            out["archival_unavailable"] = "not available: cockpit_pipelines.archive is not there"
+        else:
+            from bench import archival
+
+            days = min(ARCHIVE_DAYS, max(1, options.backfill_days // 3))
+            out["archival"] = archival.archive_days(engine, first, days)
+        progress.advance(label=f"archival {out.get('archival', {}).get('rows_per_s', 0):,.0f} rows/s")
+    return out
+
+
+def worker(step: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a bench.worker step in a fresh Python process; its JSON result."""
+    command = [sys.executable, "-m", "bench.worker", step, *args]
+    environment = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH")) if p)}
+    # stdout carries the result; the worker's progress lines go to this process's stderr as they come.
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=environment, cwd=REPO_ROOT, check=False)
+    if done.returncode:
+        raise RuntimeError(f"bench worker {step} failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def machine(pg_version: str, mariadb_version: str | None) -> dict[str, Any]:
+    import polars as pl
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {"cpus": os.cpu_count(), "memory_bytes": memory, "platform": platform.platform(),
+            "python": platform.python_version(), "polars": pl.__version__, "postgresql": pg_version,
+            "mariadb": mariadb_version}
+
+
+def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of issue 7 with the measured value and whether it is met."""
+    found: list[dict[str, Any]] = []
+
+    def add(name: str, value: float | None, target: float, at_most: bool, unit: str) -> None:
+        met = None if value is None else (value <= target if at_most else value >= target)
+        found.append({"target": name, "value": value, "limit": target, "at_most": at_most, "unit": unit, "met": met})
+
+    pg = figures["rollup"].get("postgresql") or {}
+    for label in ("day", "window"):
+        if label in pg:
+            add(f"rollup {label}: asset / database (PostgreSQL)", pg[label]["asset_vs_database"],
+                TARGETS["rollup_vs_database"], True, "x")
+            add(f"rollup {label}: pandas / asset (PostgreSQL)", pg[label]["pandas_vs_asset"],
+                TARGETS["pandas_vs_rollup"], False, "x")
+    if "window" in pg and "peak_rss" in pg["window"]:
+        add("peak RSS of the window", pg["window"]["peak_rss"]["peak_rss_bytes"], TARGETS["peak_rss_bytes"], True, "B")
+    year = figures.get("year") or {}
+    if "loads" in year:
+        add("load into PostgreSQL (COPY, all raw tables)", year["loads"]["load_rows_per_s"],
+            TARGETS["load_rows_per_s"], False, "rows/s")
+    if "backfill" in year:
+        add(f"backfill of every daily asset, {figures['parameters']['backfill_days']} days",
+            year["backfill"]["seconds"], TARGETS["backfill_s"], True, "s")
+    if "archival" in year:
+        add("archival of usage_events", year["archival"]["rows_per_s"], TARGETS["archival_rows_per_s"], False,
+            "rows/s")
+    return found
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f} rows/s"
+
+
+def report_lines(figures: dict[str, Any]) -> list[str]:
+    """The figures as a text table: PostgreSQL and MariaDB side by side, then the targets."""
+    params = figures["parameters"]
+    lines = [f"cockpit bench: scale {params['scale']}, median of {params['repeat']} run(s) after a warm-up"]
+    m = figures["machine"]
+    lines.append(f"machine: {m['cpus']} cpus, {m['memory_bytes'] / 2**30:.1f} GiB RAM, PostgreSQL {m['postgresql']}, "
+                 f"MariaDB {m['mariadb'] or 'not available'}, Python {m['python']}, polars {m['polars']}")
+    rows: list[tuple[str, str, str]] = []
+    engines = [figures["rollup"].get("postgresql") or {}, figures["rollup"].get("mariadb") or {}]
+    for label in ("day", "window"):
+        sample = next((e[label] for e in engines if label in e), None)
+        if sample is None:
+            continue
+        what = "one run" if sample["days"] > 1 else "one day"
+        rows.append((f"usage_hourly, {sample['days']} day(s), {sample['source_rows']:,} usage_events ({what})", "", ""))
+
+        def cell(engine: dict[str, Any], render: Callable[[dict[str, Any]], str], label: str = label) -> str:
+            return render(engine[label]) if label in engine else "not available"
+
+        for name, render in (
+            ("  asset, end to end (Dagster run)", lambda f: _seconds(f["asset_s"])),
+            ("  database INSERT … SELECT", lambda f: _seconds(f["database_s"])),
+            ("  pandas + SQLAlchemy", lambda f: _seconds(f["pandas_s"])),
+            ("  asset / database", lambda f: f"{f['asset_vs_database']:.2f}x"),
+            ("  pandas / asset", lambda f: f"{f['pandas_vs_asset']:.1f}x"),
+            ("  same rows as the database", lambda f: "yes" if f["identical_to_database"]["identical"]
+             else f"NO ({f['identical_to_database']})"),
+        ):
+            rows.append((name, cell(engines[0], render), cell(engines[1], render)))
+        if label == "window" and "peak_rss" in engines[0].get("window", {}):
+            rss = engines[0]["window"]["peak_rss"]["peak_rss_bytes"]
+            rows.append(("  peak RSS, fresh process", f"{rss / GB:.2f} GB", "-"))
+    pg = engines[0]
+    if "usage_events_load" in pg:
+        rows.append(("loads", "", ""))
+        maria = engines[1].get("usage_events_load") or {}
+        rows.append(("  usage_events only, COPY / LOAD DATA", _rate(pg["usage_events_load"]["load_rows_per_s"]),
+                     _rate(maria.get("load_rows_per_s"))))
+    year = figures.get("year") or {}
+    if "loads" in year:
+        loads = year["loads"]
+        rows.append((f"  every raw table, {params['backfill_days']} days: generate (memory)",
+                     _rate(loads["generate_rows_per_s"]), "-"))
+        rows.append((f"  every raw table, {params['backfill_days']} days: load (COPY)",
+                     _rate(loads["load_rows_per_s"]), "-"))
+    if "landing" in pg:
+        rows.append(("  landing zone, Parquet (checks + load + ledger)", _rate(pg["landing"]["rows_per_s"]), "-"))
+    if "copy_path" in pg:
+        rows.append(("  one day, one connection: the raw tables", _rate(pg["copy_path"]["tables_rows_per_s"]), "-"))
+        rows.append(("  one day, one connection: index-free copies", _rate(pg["copy_path"]["copies_rows_per_s"]),
+                     "-"))
+    if "backfill" in year:
+        b = year["backfill"]
+        rows.append((f"all daily assets, {params['backfill_days']} days, one run (with checks)", "", ""))
+        rows.append(("  run_backfill", _seconds(b["seconds"]), "-"))
+        rows.append(("  the process (imports, definitions, run)", _seconds(b["process_s"]), "-"))
+        rows.append(("  checks passed", f"{b['checks_passed']}/{b['checks_total']}", "-"))
+    if "archival" in year:
+        a = year["archival"]
+        rows.append((f"archival of usage_events, {a['days']} days (archive, verify, delete)", "", ""))
+        rows.append(("  throughput", f"{_rate(a['rows_per_s'])} ({a['rows']:,} rows)", "-"))
+    elif year.get("archival_unavailable"):
+        rows.append(("archival (archive, verify, delete)", year["archival_unavailable"], "-"))
+    width = max(len(r[0]) for r in rows) + 2
+    lines.append(f"{'':<{width}}{'PostgreSQL':<28}MariaDB")
+    lines.extend(f"{name:<{width}}{pg_value:<28}{maria_value}".rstrip() for name, pg_value, maria_value in rows)
+    lines.append("targets:")
+    for t in figures["targets"]:
+        value = t["value"]
+        shown = "n/a" if value is None else (f"{value / GB:.2f} GB" if t["unit"] == "B" else
+                                             f"{value:,.2f}{t['unit']}" if t["unit"] == "x" else
+                                             f"{value:,.0f} {t['unit']}")
+        limit = (f"{t['limit'] / GB:.1f} GB" if t["unit"] == "B" else
+                 f"{t['limit']:g}{t['unit']}" if t["unit"] == "x" else f"{t['limit']:,.0f} {t['unit']}")
+        state = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
+        lines.append(f"  {t['target']:<52} {shown:>16}  {'≤' if t['at_most'] else '≥'} {limit:<12} {state}")
+    lines.extend(f"note: {n}" for n in figures["notes"])
+    return lines
+
+
+def run(options: Options) -> dict[str, Any]:
+    """Run every scenario; the figures (also written to `options.json_path`)."""
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    year_first = yesterday - timedelta(days=options.backfill_days - 1)
+    rollup_first = yesterday - timedelta(days=options.window_days - 1)
+    # The rollups run in this process: its daily partitions must hold their days (the backfill runs in a
+    # process of its own, whose partitions start with the backfill).
+    if rollup_first < partition_start():
+        raise SystemExit(f"the daily partitions start on {partition_start()} (COCKPIT_PARTITION_START), after "
+                         f"{rollup_first}, the first day of the rollup window")
+    from bench.scratch import ServerUnavailable, mariadb_server, postgres_server
+
+    pg = postgres_server(options.pg_url)
+    pg_version = pg.check()
+    notes = [f"PostgreSQL: scratch databases on {pg.label}"]
+    maria: Server | None = None
+    maria_version = None
+    if options.mariadb:
+        maria = mariadb_server(options.mariadb_url)
+        try:
+            maria_version = maria.check()
+        except ServerUnavailable as exc:
+            notes.append(f"MariaDB figures not available: {exc}")
+            maria = None
+    figures: dict[str, Any] = {
+        "parameters": {"scale": options.scale, "repeat": options.repeat, "window_days": options.window_days,
+                       "backfill_days": options.backfill_days, "rollup_day_rows": options.day_rows,
+                       "backfill_assets": list(options.backfill_assets) or "all",
+                       "rollup_first_day": rollup_first.isoformat(), "backfill_first_day": year_first.isoformat(),
+                       "started_at": datetime.now(UTC).isoformat(timespec="seconds")},
+        "machine": machine(pg_version, maria_version),
+        "rollup": {},
+        "notes": notes,
+    }
+    if maria:
+        notes.append("MariaDB compares the same usage_hourly rows: counts, sums, average and p50/p95/p99 latency; "
+                     "MariaDB has no ordered-set percentile aggregate, so sql/analytics/mysql/usage_hourly.sql "
+                     "computes the percentiles as PERCENTILE_CONT window functions carried into the GROUP BY")
+    steps = 5 + (3 if maria else 0) + 3
+    started = time.perf_counter()
+    with Progress("bench", total=steps, unit="step") as progress:
+        figures["rollup"]["postgresql"] = rollup_scenario(pg, options, rollup_first, progress)
+        if maria:
+            figures["rollup"]["mariadb"] = rollup_scenario(maria, options, rollup_first, progress)
+        figures["year"] = year_scenario(pg, options, year_first, progress)
+    figures["seconds"] = time.perf_counter() - started
+    for engine, rollup in figures["rollup"].items():
+        for label in ("day", "window"):
+            if options.repeat > 1 and len(rollup[label]["asset_runs"]) == 1:
+                notes.append(f"{engine} rollup {label}: one run each (a warm-up run took over {LONG_RUN_S:.0f} s), "
+                             "pandas: one run")
+    notes.append("pandas over the window: one run (it takes tens of seconds and gigabytes)")
+    figures["targets"] = targets(figures)
+    if options.json_path:
+        options.json_path.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    return figures
+
+
+def main(args: argparse.Namespace) -> int:
+    """`cockpit bench`: run, print the table; exit 0 (targets are reported, not enforced)."""
+    figures = run(options_from(args))
+    print("\n".join(report_lines(figures)))
+    return 0

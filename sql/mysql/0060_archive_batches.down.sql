@@ -1,0 +1,16 @@
+-- domain: operations
+-- seed: platform
+-- description: Remove the archive batch columns (fails while a range has more than one generation)
+
+ALTER TABLE provenance_expiry_notifications DROP COLUMN manifest_id;
+
+ALTER TABLE archive_manifest
+    DROP CONSTRAINT ck_archive_manifest_generation,
+    DROP INDEX uq_archive_manifest_table_name_range_generation,
+    ADD UNIQUE KEY uq_archive_manifest_table_name_range (table_name, range_start, range_end),
+    DROP COLUMN run_id,
+    DROP COLUMN partition_name,
+    DROP COLUMN file_bytes,
+    DROP COLUMN source_digest,
+    DROP COLUMN key_digest,
+    DROP COLUMN generation;
