@@ -22,6 +22,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,6 +127,7 @@ def rollup_scenario(server: Server, options: Options, first: date, progress: Pro
         ref = data.reference(engine)
         loaded = data.load_usage_events(engine, ref, first, options.window_days, options.day_rows)
         out["usage_events_load"] = loaded.as_json()
+        out["settle_s"] = data.settle(engine, ["usage_events"])
         progress.advance(label=f"{engine.name}: {loaded.rows:,} usage_events loaded")
         rollup.scratch_tables(engine)
         for label, lo, hi in (("day", first, first), ("window", first, last)):
@@ -142,6 +144,9 @@ def rollup_scenario(server: Server, options: Options, first: date, progress: Pro
                 "identical_to_database": rollup.same_rows(engine, lo, hi),
                 "identical_to_pandas": rollup.same_rows(engine, lo, hi, rollup.PANDAS_TABLE),
             }
+            if engine.family == "postgresql":
+                figure["cli_s"] = cli_backfill(url, lo, hi)
+                figure["cli_vs_database"] = figure["cli_s"] / figure["database_s"]
             figure["asset_vs_database"] = figure["asset_s"] / figure["database_s"]
             figure["pandas_vs_asset"] = figure["pandas_s"] / figure["asset_s"]
             out[label] = figure
@@ -167,6 +172,7 @@ def year_scenario(server: Server, options: Options, first: date, progress: Progr
         url = engine.url.render_as_string(hide_password=False)
         ref = data.reference(engine)
         out["loads"] = data.load_raw_days(engine, ref, first, options.backfill_days, options.scale).as_json()
+        out["settle_s"] = data.settle(engine, data.raw_table_names())
         progress.advance(label=f"loads {out['loads']['load_rows_per_s']:,.0f} rows/s")
         env = {WAREHOUSE_URL_ENV: url, "COCKPIT_PARTITION_START": first.isoformat()}
         started = time.perf_counter()
@@ -182,6 +188,22 @@ def year_scenario(server: Server, options: Options, first: date, progress: Progr
             out["archival"] = archival.archive_days(engine, first, days)
         progress.advance(label=f"archival {out.get('archival', {}).get('rows_per_s', 0):,.0f} rows/s")
     return out
+
+
+def cli_backfill(url: str, first: date, last: date) -> float:
+    """Wall seconds of `cockpit backfill --select usage_hourly` over the days, as a user runs it: a new
+    process (Python, Dagster, the definitions), the raw table's suite, the asset, its own suite."""
+    with tempfile.TemporaryDirectory(prefix="cockpit_bench_home_") as home:
+        env = {**os.environ, WAREHOUSE_URL_ENV: url, "COCKPIT_HOME": home, "CI": "true"}
+        command = [sys.executable, "-m", "cockpit_pipelines.cli", "backfill", "--start", first.isoformat(),
+                   "--end", last.isoformat(), "--select", "usage_hourly"]
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, check=False)
+        seconds = time.perf_counter() - started
+    if done.returncode:
+        raise RuntimeError(f"cockpit backfill {first}..{last} failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    return seconds
 
 
 def worker(step: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -270,6 +292,8 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
             ("  database INSERT … SELECT", lambda f: _seconds(f["database_s"])),
             ("  pandas + SQLAlchemy", lambda f: _seconds(f["pandas_s"])),
             ("  asset / database", lambda f: f"{f['asset_vs_database']:.2f}x"),
+            ("  cockpit backfill CLI (new process, both checks)",
+             lambda f: f"{_seconds(f['cli_s'])} = {f['cli_vs_database']:.1f}x" if "cli_s" in f else "-"),
             ("  pandas / asset", lambda f: f"{f['pandas_vs_asset']:.1f}x"),
             ("  same rows as the database", lambda f: "yes" if f["identical_to_database"]["identical"]
              else f"NO ({f['identical_to_database']})"),
@@ -297,6 +321,8 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         rows.append(("  one day, one connection: the raw tables", _rate(pg["copy_path"]["tables_rows_per_s"]), "-"))
         rows.append(("  one day, one connection: index-free copies", _rate(pg["copy_path"]["copies_rows_per_s"]),
                      "-"))
+    if "settle_s" in year:
+        rows.append(("  then VACUUM (ANALYZE) of the raw tables", _seconds(year["settle_s"]), "-"))
     if "backfill" in year:
         b = year["backfill"]
         rows.append((f"all daily assets, {params['backfill_days']} days, one run (with checks)", "", ""))

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -202,7 +203,7 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
                     show_progress: bool = True) -> dict[tuple[date, date], list[str]]:
     """The windows (first, last day) inside [start, end] that the job's raw-table checks fail on, with
     the tables whose checks fail there."""
-    from assets.quality import Window, blocking_windows
+    from assets.quality import Window, blocking_windows, validation_workers
     from cockpit_pipelines.resources import WarehouseResource
 
     tables = sorted(key.asset_key.path[-1] for key in job.asset_layer.asset_graph.asset_check_keys
@@ -210,13 +211,16 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
     warehouse = WarehouseResource(url=os.environ.get(WAREHOUSE_URL_ENV) or None)
     window = Window(datetime.combine(start, datetime.min.time()), datetime.combine(end + DAY, datetime.min.time()))
     found: dict[tuple[date, date], list[str]] = {}
-    with Progress(f"validate raw tables {window_text(start, end)}", total=len(tables), unit="table") as progress:
-        for table in tables:
-            for bad in blocking_windows(warehouse, table, window):
+    with (Progress(f"validate raw tables {window_text(start, end)}", total=len(tables), unit="table") as progress,
+          ThreadPoolExecutor(max_workers=validation_workers(), thread_name_prefix="validate") as pool):
+        futures = {pool.submit(blocking_windows, warehouse, table, window): table for table in tables}
+        for future in as_completed(futures):
+            table = futures[future]
+            for bad in future.result():
                 found.setdefault((bad.start.date(), bad.end.date() - DAY), []).append(table)
             if show_progress:
                 progress.advance(label=table)
-    return dict(sorted(found.items()))
+    return {window: sorted(names) for window, names in sorted(found.items())}
 
 
 def plan_runs(start: date, end: date, blocked: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:

@@ -45,6 +45,7 @@ def test_bench_reports_every_figure_at_a_small_scale(tmp_path: Path, capsys: pyt
             assert all(figure[k] > 0 for k in ("asset_s", "database_s", "pandas_s"))
     postgres = figures["rollup"]["postgresql"]
     assert postgres["window"]["peak_rss"]["peak_rss_bytes"] > 0
+    assert all(postgres[label]["cli_s"] > 0 for label in ("day", "window"))
     assert postgres["landing"]["rows"] > 0 and postgres["landing"]["quarantined"] == 0
 
     year = figures["year"]

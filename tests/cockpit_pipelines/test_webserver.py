@@ -58,8 +58,10 @@ def test_webserver_lists_the_schema_raw_and_analytics_assets(tmp_path: Path) -> 
     webserver = Path(sys.executable).parent / "dagster-webserver"
     log = (tmp_path / "webserver.log").open("w")
     process = subprocess.Popen(
-        [str(webserver), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        # Started outside the repo root, whose `.env` (written by the CLI) would point it at the
+        # developer's instance instead of this test's DAGSTER_HOME.
+        [str(webserver), "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
         start_new_session=True,  # its own process group, so the whole tree stops with it
     )
     try:
