@@ -14,18 +14,17 @@ configured in `policies/compliance_scan.yaml`) and records new violations in `me
 import contextlib
 import fnmatch
 import json
-import os
 import re
+import threading
 import uuid
 import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import dagster as dg
 import polars as pl
@@ -48,8 +47,7 @@ SEVERITIES = ("error", "warn")
 SAMPLE_SIZE = 5
 # Column expectations report up to SAMPLE_SIZE failing values; SQL-query expectations their rows.
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-UNEXPECTED_ROWS = "unexpected_rows_expectation"
-VALIDATION_WORKERS = 2
+UNEXPECTED_ROWS = "expect_query_to_return_no_rows"  # see `_register_expectations`
 # GX opens its own SQLAlchemy connections: run them in UTC like the project's engines.
 _UTC_SESSION = {
     "postgresql": {"options": "-c TimeZone=UTC"},
@@ -78,6 +76,7 @@ def load_suite(table: str) -> "ExpectationSuite":
     """
     from great_expectations.core import ExpectationSuite
 
+    _register_expectations()
     data = read_suite(table)
     listed = data.get("expectations") or []
     unrated = [e.get("type") for e in listed if (e.get("meta") or {}).get("severity") not in SEVERITIES]
@@ -91,6 +90,35 @@ def load_suite(table: str) -> "ExpectationSuite":
             f"{len(suite.expectations)}; not loaded: {sorted(dropped.elements())}"
         )
     return suite
+
+
+_registered = False
+_registering = threading.Lock()
+
+
+def _register_expectations() -> None:
+    """Define the project's own expectation type once (GX registers a class by its snake_case name).
+
+    `expect_query_to_return_no_rows`: GX's `unexpected_rows_expectation` (the rows of a SQL query over
+    the batch break the rule) computing only the count of those rows. GX's own also fetches the rows
+    themselves in every result format: a second scan of the window, even when none come back. The
+    failing rows of a failed rule are read by `_failure` (a few of them).
+    """
+    global _registered
+    with _registering:
+        if _registered:
+            return
+        from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
+
+        class ExpectQueryToReturnNoRows(UnexpectedRowsExpectation):
+            metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
+
+            def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
+                          execution_engine: Any = None) -> dict[str, Any]:
+                count = metrics["unexpected_rows_query.row_count"]
+                return {"success": count == 0, "result": {"observed_value": count}}
+
+        _registered = True
 
 
 # --- windows -------------------------------------------------------------------------------------
@@ -281,8 +309,7 @@ def _validate(warehouse: WarehouseResource, table: str, window: Window) -> Suite
     with the BOOLEAN_ONLY result format, for which GX computes each table's aggregate metrics in one
     query and skips the per-expectation queries of failing values (scans of the whole window, even
     when no value fails); then, only if some fail, those again with SUMMARY, for their counts and
-    samples. The first pass runs as `validation_workers()` parts at once, each on its own connection
-    (see `expectation_parts`): the database scans the window for each part on a core of its own.
+    samples.
     """
     from great_expectations.core import ExpectationSuite
 
@@ -292,60 +319,19 @@ def _validate(warehouse: WarehouseResource, table: str, window: Window) -> Suite
     scope = suite_window(table, window)
     query = window_query(contract, scope, engine.family)
     parameters = {"now": datetime.now(UTC).replace(tzinfo=None)}
-
-    def quick(part: list[Any]) -> list["ExpectationValidationResult"]:
-        with _window_batch(warehouse, table, query) as batch:
-            rated = batch.validate(ExpectationSuite(name=f"{table}_part", expectations=part),
-                                   result_format={"result_format": "BOOLEAN_ONLY"}, expectation_parameters=parameters)
-        _raise_unevaluated(table, rated.results)
-        return rated.results
-
-    def count() -> int:
-        return int(warehouse.query(f"SELECT COUNT(*) FROM ({query}) AS window_rows")[0][0])
-
-    parts = expectation_parts(suite.expectations, validation_workers())
-    with ThreadPoolExecutor(max_workers=len(parts) + 1, thread_name_prefix=f"gx-{table}") as pool:
-        rows_future = pool.submit(count)
-        results = [r for part in pool.map(quick, parts) for r in part]
-        rows = rows_future.result()
-    failed = [r.expectation_config for r in results if not r.success]
-    detailed = []
-    if failed:
-        with _window_batch(warehouse, table, query) as batch:
+    with _window_batch(warehouse, table, query) as batch:
+        quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"},
+                               expectation_parameters=parameters)
+        _raise_unevaluated(table, quick.results)
+        failed = [r.expectation_config for r in quick.results if not r.success]
+        detailed = []
+        if failed:
             rerun = ExpectationSuite(name=f"{table}_failed", expectations=failed)
             detailed = batch.validate(rerun, result_format=RESULT_FORMAT, expectation_parameters=parameters).results
-        _raise_unevaluated(table, detailed)
+            _raise_unevaluated(table, detailed)
+        rows = int(warehouse.query(f"SELECT COUNT(*) FROM ({query}) AS window_rows")[0][0])
     failures = [_failure(r, rows, warehouse, query) for r in detailed if not r.success]
-    return SuiteOutcome(table, scope, evaluated=len(results), rows=rows, failures=failures)
-
-
-def validation_workers() -> int:
-    """Parts of a suite validated at once (`COCKPIT_VALIDATION_WORKERS`, else VALIDATION_WORKERS)."""
-    return max(1, int(os.environ.get("COCKPIT_VALIDATION_WORKERS", VALIDATION_WORKERS)))
-
-
-# What an expectation costs the database, in scans of the window: GX computes the column map
-# expectations (nulls, sets, ranges) of a batch together, in one aggregate query; each of the others
-# runs queries of its own (an unexpected-rows query runs twice: its rows, then their count).
-_OWN_SCANS = {UNEXPECTED_ROWS: 2, "expect_column_values_to_be_unique": 2,
-              "expect_compound_columns_to_be_unique": 2, "expect_select_column_values_to_be_unique_within_record": 2}
-_SHARED_SCAN = 2  # the aggregate query of the column map expectations, with the row count GX takes
-
-
-def expectation_parts(expectations: Sequence[Any], workers: int) -> list[list[Any]]:
-    """The expectations in up to `workers` parts of about equal database work (`_OWN_SCANS`): the column
-    map expectations stay together (one shared query), the others go to the lightest part."""
-    shared = [e for e in expectations if e.expectation_type not in _OWN_SCANS
-              and not e.expectation_type.startswith("expect_column_pair")]
-    own = sorted((e for e in expectations if e not in shared),
-                 key=lambda e: -_OWN_SCANS.get(e.expectation_type, 1))
-    parts: list[list[Any]] = [list(shared)] + [[] for _ in range(max(1, workers) - 1)]
-    loads = [_SHARED_SCAN if shared else 0] + [0] * (len(parts) - 1)
-    for expectation in own:
-        lightest = loads.index(min(loads))
-        parts[lightest].append(expectation)
-        loads[lightest] += _OWN_SCANS.get(expectation.expectation_type, 1)
-    return [part for part in parts if part]
+    return SuiteOutcome(table, scope, evaluated=len(quick.results), rows=rows, failures=failures)
 
 
 @contextlib.contextmanager

@@ -34,6 +34,9 @@ BACKFILL_TAG = "cockpit/backfill"  # shared by the runs of one `cockpit backfill
 # The summary is the CLI's output: Dagster's own event log stays in the instance (and the UI).
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 DAY = timedelta(days=1)
+# Raw-table suites validated at once (COCKPIT_VALIDATION_WORKERS overrides it): while one table's
+# queries wait on the database, GX prepares the next table's.
+VALIDATION_WORKERS = 2
 
 
 def window_text(start: date, end: date) -> str:
@@ -203,7 +206,7 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
                     show_progress: bool = True) -> dict[tuple[date, date], list[str]]:
     """The windows (first, last day) inside [start, end] that the job's raw-table checks fail on, with
     the tables whose checks fail there."""
-    from assets.quality import Window, blocking_windows, validation_workers
+    from assets.quality import Window, blocking_windows
     from cockpit_pipelines.resources import WarehouseResource
 
     tables = sorted(key.asset_key.path[-1] for key in job.asset_layer.asset_graph.asset_check_keys
@@ -313,3 +316,9 @@ def _outcome(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: d
             message = error.message.strip().splitlines()[0] if error else "step failed"
             run.errors.append(f"{event.step_key} for {run.window}: {message} (run {run_id[:8]} in the UI)")
     return run
+
+
+def validation_workers() -> int:
+    """Raw-table suites `blocked_windows` validates at once (`COCKPIT_VALIDATION_WORKERS`, else
+    VALIDATION_WORKERS)."""
+    return max(1, int(os.environ.get("COCKPIT_VALIDATION_WORKERS", VALIDATION_WORKERS)))

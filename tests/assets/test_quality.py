@@ -62,7 +62,7 @@ UNKNOWN_PROJECT = "00000000-0000-4000-8000-000000000bad"
 RAW_FAILURES: dict[str, tuple[str, Any]] = {
     "ai_dialogue_log": ("expect_column_values_to_be_between(relevance_score, 0, 1)", 1.7),
     "usage_events": ("expect_column_values_to_be_between(input_tokens, 0, None)", -5),
-    "token_usage": ("unexpected_rows_expectation(project_id in projects.id)", {"project_id": UNKNOWN_PROJECT}),
+    "token_usage": ("expect_query_to_return_no_rows(project_id in projects.id)", {"project_id": UNKNOWN_PROJECT}),
     "metrics": ("expect_column_pair_values_a_to_be_greater_than_b(value_p95, value_p50, or_equal)", [10, 20]),
     "correlations": ("expect_column_values_to_be_between(strength, 0, 1)", 1.5),
     "metadata_violations": ("expect_column_values_to_not_be_null(resolved_at, where status == resolved)", None),

@@ -569,7 +569,7 @@ def _check_evaluations(pipeline: Pipeline, runs: Sequence[dg.DagsterRun]) -> lis
 RULES = {
     "ai_dialogue_log": ("expect_column_values_to_be_between(relevance_score, 0, 1)", 1.7),
     "usage_events": ("expect_column_values_to_be_between(input_tokens, 0, None)", -5),
-    "token_usage": ("unexpected_rows_expectation(project_id in projects.id)", {"project_id": UNKNOWN_PROJECT}),
+    "token_usage": ("expect_query_to_return_no_rows(project_id in projects.id)", {"project_id": UNKNOWN_PROJECT}),
 }
 DOWNSTREAM = {"rag_metrics_history", "usage_hourly", "usage_daily", "usage_monthly", "token_usage_daily"}
 

@@ -80,7 +80,7 @@ def test_suite_names_only_columns_of_its_table(table: str) -> None:
 @pytest.mark.parametrize("table", SUITES)
 def test_sql_rules_read_the_validated_window(table: str) -> None:
     for e in _expectations(table):
-        if e["type"] == "unexpected_rows_expectation":
+        if e["type"] == "expect_query_to_return_no_rows":
             assert "FROM (SELECT * FROM {batch}) b WHERE" in e["kwargs"]["unexpected_rows_query"]
             assert e.get("description"), "SQL rules are named by their description"
 
@@ -92,7 +92,7 @@ def test_suite_covers_the_contract(table: str) -> None:
     value_sets = {k["column"]: set(k["value_set"]) for k in _of_type(table, "expect_column_values_to_be_in_set")}
     ranges = {(k["column"], k.get("min_value"), k.get("max_value"))
               for k in _of_type(table, "expect_column_values_to_be_between") if "$PARAMETER" not in str(k)}
-    queries = " ".join(k["unexpected_rows_query"] for k in _of_type(table, "unexpected_rows_expectation"))
+    queries = " ".join(k["unexpected_rows_query"] for k in _of_type(table, "expect_query_to_return_no_rows"))
     for col in contract.columns:
         if not col.nullable:
             assert col.name in not_null, f"{table}.{col.name} is NOT NULL in the contract"
