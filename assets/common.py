@@ -438,7 +438,8 @@ def build_daily(
     rows and its `partition_builds` rows in one transaction under the table's lock.
 
     The first chunk is one day; each next one takes as many days as fit in the row budget
-    (`chunk_rows()`) at the raw rows per day of the chunk before, within one calendar month. A chunk is
+    (`chunk_rows()`) at the raw rows per day of the chunk before, at most twice its days
+    (`next_chunk_days`), within one calendar month. A chunk is
     read as `read_parts()` time ranges at once (the database formats the rows it sends on a core per
     connection), and the next chunk is read while this one is computed and written: at most two chunks
     are in memory, whatever the window. An hourly rollup computes each part as soon as it arrives.
@@ -465,8 +466,7 @@ def build_daily(
             raw = _concat(pieces)
             following = None
             if chunk.end < window.end:
-                per_day = raw.height / len(chunk.days)
-                following = window.chunk_from(chunk.end, int(budget // per_day) if per_day else 31)
+                following = window.chunk_from(chunk.end, next_chunk_days(raw.height, len(chunk.days), budget))
                 pending = submit(following)
             result = binary_uuids_as_text(_concat(results) if spec.hourly else compute(raw, chunk))
             stats = source_stats(raw, spec.source, chunk.days)
@@ -491,6 +491,14 @@ def build_daily(
         preview=preview,
         trend=pl.concat(trends) if trends else None,
     )
+
+
+def next_chunk_days(rows: int, days: int, budget: int) -> int:
+    """Days of the next chunk after one of `days` days that held `rows` raw rows: as many as fit the
+    row budget at that rate, but at most twice as many days, so that an empty or sparse stretch (days
+    before the data starts, a quiet weekend) cannot make the next chunk a whole month of busy days."""
+    fit = int(budget * days // rows) if rows else 2 * days
+    return max(1, min(fit, 2 * days))
 
 
 def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -15,7 +15,6 @@ import contextlib
 import fnmatch
 import json
 import re
-import threading
 import uuid
 import warnings
 from collections import Counter
@@ -93,7 +92,6 @@ def load_suite(table: str) -> "ExpectationSuite":
 
 
 _registered = False
-_registering = threading.Lock()
 
 
 def _register_expectations() -> None:
@@ -105,20 +103,19 @@ def _register_expectations() -> None:
     failing rows of a failed rule are read by `_failure` (a few of them).
     """
     global _registered
-    with _registering:
-        if _registered:
-            return
-        from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
+    if _registered:
+        return
+    from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
 
-        class ExpectQueryToReturnNoRows(UnexpectedRowsExpectation):
-            metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
+    class ExpectQueryToReturnNoRows(UnexpectedRowsExpectation):
+        metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
 
-            def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
-                          execution_engine: Any = None) -> dict[str, Any]:
-                count = metrics["unexpected_rows_query.row_count"]
-                return {"success": count == 0, "result": {"observed_value": count}}
+        def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
+                      execution_engine: Any = None) -> dict[str, Any]:
+            count = metrics["unexpected_rows_query.row_count"]
+            return {"success": count == 0, "result": {"observed_value": count}}
 
-        _registered = True
+    _registered = True
 
 
 # --- windows -------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -34,9 +33,6 @@ BACKFILL_TAG = "cockpit/backfill"  # shared by the runs of one `cockpit backfill
 # The summary is the CLI's output: Dagster's own event log stays in the instance (and the UI).
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 DAY = timedelta(days=1)
-# Raw-table suites validated at once (COCKPIT_VALIDATION_WORKERS overrides it): while one table's
-# queries wait on the database, GX prepares the next table's.
-VALIDATION_WORKERS = 2
 
 
 def window_text(start: date, end: date) -> str:
@@ -214,16 +210,13 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
     warehouse = WarehouseResource(url=os.environ.get(WAREHOUSE_URL_ENV) or None)
     window = Window(datetime.combine(start, datetime.min.time()), datetime.combine(end + DAY, datetime.min.time()))
     found: dict[tuple[date, date], list[str]] = {}
-    with (Progress(f"validate raw tables {window_text(start, end)}", total=len(tables), unit="table") as progress,
-          ThreadPoolExecutor(max_workers=validation_workers(), thread_name_prefix="validate") as pool):
-        futures = {pool.submit(blocking_windows, warehouse, table, window): table for table in tables}
-        for future in as_completed(futures):
-            table = futures[future]
-            for bad in future.result():
+    with Progress(f"validate raw tables {window_text(start, end)}", total=len(tables), unit="table") as progress:
+        for table in tables:
+            for bad in blocking_windows(warehouse, table, window):
                 found.setdefault((bad.start.date(), bad.end.date() - DAY), []).append(table)
             if show_progress:
                 progress.advance(label=table)
-    return {window: sorted(names) for window, names in sorted(found.items())}
+    return dict(sorted(found.items()))
 
 
 def plan_runs(start: date, end: date, blocked: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
@@ -316,9 +309,3 @@ def _outcome(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: d
             message = error.message.strip().splitlines()[0] if error else "step failed"
             run.errors.append(f"{event.step_key} for {run.window}: {message} (run {run_id[:8]} in the UI)")
     return run
-
-
-def validation_workers() -> int:
-    """Raw-table suites `blocked_windows` validates at once (`COCKPIT_VALIDATION_WORKERS`, else
-    VALIDATION_WORKERS)."""
-    return max(1, int(os.environ.get("COCKPIT_VALIDATION_WORKERS", VALIDATION_WORKERS)))

@@ -22,6 +22,7 @@ from assets.common import (
     exact_ratio,
     fingerprint,
     markdown_table,
+    next_chunk_days,
     pg_float_to_numeric,
     replace_window,
     source_stats,
@@ -136,6 +137,16 @@ def test_window_days_and_chunks() -> None:
     december = Window.of_days(date(2025, 12, 31), date(2025, 12, 31)).month_chunks()
     assert [(m.start, m.end) for m in december] == [(datetime(2025, 12, 1), datetime(2026, 1, 1))]
     assert window.date_params() == {"start": date(2026, 1, 30), "end": date(2026, 3, 3)}
+
+
+def test_chunks_grow_with_the_row_budget_but_at_most_twofold() -> None:
+    assert next_chunk_days(rows=500_000, days=1, budget=1_000_000) == 2
+    assert next_chunk_days(rows=100_000, days=4, budget=1_000_000) == 8  # 40 would fit
+    assert next_chunk_days(rows=1_000_000, days=2, budget=1_000_000) == 2
+    assert next_chunk_days(rows=5_000_000, days=1, budget=1_000_000) == 1
+    # days before the data starts, or sparse ones, never make the next chunk a month of busy days
+    assert next_chunk_days(rows=0, days=1, budget=1_000_000) == 2
+    assert next_chunk_days(rows=10, days=1, budget=1_000_000) == 2
 
 
 def test_window_rejects_unaligned_or_empty_bounds() -> None:
