@@ -20,13 +20,14 @@ from cockpit_pipelines.generator.facts import BASE, Day, usage_events
 from cockpit_pipelines.generator.load import (
     day_frames,
     ensure_partitions,
+    load_chunks,
     load_reference,
     loaders,
+    prepare_chunks,
     raw_tables,
     read_standards,
     reference_frames,
     replace_day,
-    replace_days,
     write_file,
 )
 from cockpit_pipelines.generator.reference import Reference, build_reference
@@ -84,24 +85,25 @@ def load_raw_days(engine: Engine, ref: Reference, first: date, days: int, scale:
 
 def _load(engine: Engine, first: date, days: int, generate: Callable[[date], dict[str, pl.DataFrame]],
           title: str) -> LoadStats:
-    """Load days as `cockpit generate` does (each day replaced in one transaction, `loaders(engine)`
-    days at once, the generator's own `replace_days`), but timed apart: a batch of days is generated in
-    memory first, then loaded; the load time is the write path alone."""
+    """Load days as `cockpit generate` does (its chunks: a fresh month in one transaction that builds its
+    partitions, else a day per transaction; `loaders(engine)` chunks at once, with `load_chunks`), but
+    timed apart: the days of a batch of chunks are generated in memory first, then loaded; the load time
+    is the write path alone."""
     stats = LoadStats()
-    ensure_partitions(engine, first, first + timedelta(days=days - 1))
-    batch = 2 * loaders(engine)
+    chunks = prepare_chunks(engine, [first + timedelta(days=i) for i in range(days)])
+    width = loaders(engine)
     with Progress(title, total=days, unit="day") as bar:
-        for offset in range(0, days, batch):
+        for offset in range(0, len(chunks), width):
+            batch = chunks[offset:offset + width]
             started = time.perf_counter()
-            dated = [(day, generate(day)) for day in (first + timedelta(days=i)
-                                                      for i in range(offset, min(offset + batch, days)))]
+            frames = {day: generate(day) for chunk in batch for day in chunk.days}
             generated = time.perf_counter()
-            replace_days(engine, dated, lambda day, written: bar.advance(label=f"{day} {sum(written.values()):,} rows"))
-            loaded = time.perf_counter()
-            for _, frames in dated:
-                stats.add(frames)
+            for dated in frames.values():
+                stats.add(dated)
+            load_chunks(engine, batch, frames.pop,
+                        lambda day, written: bar.advance(label=f"{day} {sum(written.values()):,} rows"))
             stats.generate_s += generated - started
-            stats.load_s += loaded - generated
+            stats.load_s += time.perf_counter() - generated
     return stats
 
 

@@ -113,13 +113,7 @@ class Dialect:
         """Range partitions on the policy's column whose whole range lies before `cutoff` (PostgreSQL)."""
         if self.family != "postgresql" or not self.key_is_column:
             return []
-        key_column = self.db.scalar(
-            "SELECT a.attname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
-            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0] "
-            "WHERE c.relname = :t AND c.relnamespace = current_schema()::regnamespace AND p.partstrat = 'r'",
-            {"t": self.table.name},
-        )
-        if key_column != self.policy.column:
+        if self.db.partition_key(self.table.name) != self.policy.column:
             return []
         rows = self.db.query(
             "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "

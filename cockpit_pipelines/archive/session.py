@@ -62,5 +62,8 @@ class Session:
     def read_frame(self, sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
         return self._read(sql, params)
 
+    def partition_key(self, table: str) -> str | None:
+        return self.engine.partition_key(table)
+
 
 Database = Engine | Session  # what the archiver's statements run on

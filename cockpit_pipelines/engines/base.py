@@ -93,8 +93,9 @@ class Engine(ABC):
         yield self.read_frame
 
     @abstractmethod
-    def insert_frame(self, conn: Any, table: str, frame: pl.DataFrame) -> int:
-        """Bulk-insert a frame inside the caller's transaction; returns the rows written."""
+    def insert_frame(self, conn: Any, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
+        """Bulk-insert a frame inside the caller's transaction; returns the rows written. `freeze`: the table
+        was created in this transaction, so its rows may be written frozen (engines without it ignore it)."""
 
     def replace_rows(
         self, table: str, frame: pl.DataFrame, *, delete_where: str, params: Mapping[str, Any]
@@ -144,6 +145,25 @@ class Engine(ABC):
     def ensure_month_partitions(self, table: str, start: date, end: date) -> list[str]:
         """Create the monthly partitions covering [start, end] where the engine partitions `table`."""
         return []
+
+    def partition_key(self, table: str) -> str | None:
+        """The partition key column of a range-partitioned table; None for any other table or engine."""
+        return None
+
+    def new_month_partitions(self, tables: Sequence[str], month: date) -> list[str]:
+        """The tables of `tables` whose partition for `month` a bulk load may build (`bulk_month_partitions`):
+        the engine partitions them by month, the partition does not exist yet and no row of the month is
+        anywhere in the table. None where the engine has no such partitions."""
+        return []
+
+    @contextlib.contextmanager
+    def bulk_month_partitions(self, conn: Any, tables: Sequence[str], month: date) -> Iterator[dict[str, str]]:
+        """Within `conn`'s transaction, build the new partitions of `month` of `tables` (which
+        `new_month_partitions` returned): yields {table: the table to load}, and on success makes them the
+        tables' partitions. Engines without such partitions accept no table."""
+        if tables:
+            raise NotImplementedError(f"{self.name} has no monthly partitions to build: {', '.join(tables)}")
+        yield {}
 
 
 def uuid_text(series: pl.Series) -> pl.Series:

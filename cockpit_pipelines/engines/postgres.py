@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
@@ -111,10 +112,12 @@ class PostgresEngine(Engine):
 
             yield read
 
-    def insert_frame(self, conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int:
+    def insert_frame(self, conn: psycopg.Connection, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
+        """COPY; with `freeze`, COPY FREEZE: no later VACUUM has to rewrite the pages to freeze the rows."""
         columns = ", ".join(f'"{c}"' for c in frame.columns)
         payload = csv_payload(frame)
-        with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+        options = "FORMAT csv, NULL '\\N', FREEZE" if freeze else "FORMAT csv, NULL '\\N'"
+        with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN ({options})") as copy:
             copy.write(payload)
         return frame.height
 
@@ -151,28 +154,66 @@ class PostgresEngine(Engine):
 
     def ensure_month_partitions(self, table: str, start: date, end: date) -> list[str]:
         """pg_partman-style: create `<table>_pYYYYMM` partitions, moving matching rows out of DEFAULT."""
-        partitioned = self.scalar(
-            "SELECT count(*) FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
-            "WHERE c.relname = :t AND c.relnamespace = current_schema()::regnamespace",
-            {"t": table},
-        )
-        if not partitioned:
+        key_column = self.partition_key(table)
+        if key_column is None:
             return []
-        key_column = self.scalar(
-            "SELECT a.attname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
-            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0] "
-            "WHERE c.relname = :t AND c.relnamespace = current_schema()::regnamespace",
-            {"t": table},
-        )
         created = []
         month = date(start.year, start.month, 1)
         while month <= end:
-            following = (month + timedelta(days=32)).replace(day=1)
-            name = f"{table}_p{month:%Y%m}"
+            following = next_month(month)
+            name = partition_name(table, month)
             if self._create_partition(table, key_column, name, month, following):
                 created.append(name)
             month = following
         return created
+
+    def new_month_partitions(self, tables: Sequence[str], month: date) -> list[str]:
+        following = next_month(month)
+        fresh = []
+        for table in tables:
+            key = self.partition_key(table)
+            if key is None or self.scalar("SELECT to_regclass(:p) IS NOT NULL", {"p": partition_name(table, month)}):
+                continue
+            if not self.scalar(f'SELECT EXISTS (SELECT 1 FROM {table} WHERE "{key}" >= :lo AND "{key}" < :hi)',
+                               {"lo": month, "hi": following}):
+                fresh.append(table)
+        return fresh
+
+    @contextlib.contextmanager
+    def bulk_month_partitions(self, conn: psycopg.Connection, tables: Sequence[str],
+                              month: date) -> Iterator[dict[str, str]]:
+        """How pg_partman and the PostgreSQL manual bulk-load a partition: each new partition starts as a
+        plain table without indexes, with a CHECK of its bounds (so that ATTACH need not scan it); the rows
+        are COPYed in frozen; then every index of the parent is built by sort, the table is attached (its
+        indexes become the partitions of the parent's) and the CHECK dropped. It all happens in `conn`'s
+        transaction: the month appears whole at commit, or not at all."""
+        bounds = f"FROM ('{month.isoformat()}') TO ('{next_month(month).isoformat()}')"
+        lower, upper = f"'{month.isoformat()}'", f"'{next_month(month).isoformat()}'"
+        conn.execute(f"SET LOCAL maintenance_work_mem = '{BULK_MAINTENANCE_WORK_MEM}'")
+        built: dict[str, str] = {}
+        for table in tables:
+            key = self.partition_key(table)
+            name = partition_name(table, month)
+            conn.execute(
+                f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS, "
+                f'CONSTRAINT {name}_bounds CHECK ("{key}" IS NOT NULL AND "{key}" >= {lower} AND "{key}" < {upper}))'
+            )
+            built[table] = name
+        yield built
+        for table, name in built.items():
+            for statement in _index_statements(conn, table, name):
+                conn.execute(statement)
+            conn.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES {bounds}")
+            conn.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
+
+    def partition_key(self, table: str) -> str | None:
+        """The partition key column of a range-partitioned table; None for any other table."""
+        return self.scalar(
+            "SELECT a.attname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0] "
+            "WHERE c.relname = :t AND c.relnamespace = current_schema()::regnamespace AND p.partstrat = 'r'",
+            {"t": table},
+        )
 
     def _create_partition(self, table: str, key: str, name: str, lower: date, upper: date) -> bool:
         with self.transaction() as conn:
@@ -208,6 +249,40 @@ class PostgresEngine(Engine):
             [table],
         ).fetchall()
         return [r[0] for r in rows]
+
+
+BULK_MAINTENANCE_WORK_MEM = "512MB"
+_INDEX_HEAD = re.compile(r'^CREATE (UNIQUE )?INDEX (?:"[^"]+"|\S+) ON ONLY (?:"[^"]+"|\S+) USING ')
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def partition_name(table: str, month: date) -> str:
+    return f"{table}_p{month:%Y%m}"
+
+
+def _index_statements(conn: psycopg.Connection, parent: str, table: str) -> list[str]:
+    """The statements that give `table` an index matching each index of the partitioned `parent`, which
+    ATTACH PARTITION then adopts: a primary key or unique constraint where the parent has one, else the
+    parent's index definition on `table`."""
+    rows = conn.execute(
+        "SELECT pg_get_indexdef(i.indexrelid), c.contype, pg_get_constraintdef(c.oid) FROM pg_index i "
+        "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+        "AND c.contype IN ('p', 'u') WHERE i.indrelid = %s::regclass ORDER BY i.indexrelid",
+        [parent],
+    ).fetchall()
+    statements = []
+    for definition, constraint_type, constraint in rows:
+        if constraint_type:
+            statements.append(f"ALTER TABLE {table} ADD {constraint}")
+            continue
+        head = _INDEX_HEAD.match(definition)
+        if head is None:
+            raise ValueError(f"{parent}: cannot build a partition index from {definition!r}")
+        statements.append(f"CREATE {head.group(1) or ''}INDEX ON {table} USING {definition[head.end():]}")
+    return statements
 
 
 def arrow_to_polars(table: pa.Table, *, binary_uuids: bool = False) -> pl.DataFrame:

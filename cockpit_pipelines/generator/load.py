@@ -4,20 +4,25 @@
   second run adds nothing.
 - A day is replaced in one transaction: its window `[day, day + 1)` is deleted from every raw table
   (children first) and the new rows are bulk-loaded (parents first) through the engine's COPY /
-  LOAD DATA. Days can be generated in any order, and again, without duplicates. On PostgreSQL two
-  days load at once (`loaders`), while the next one is generated.
+  LOAD DATA. Days can be generated in any order, and again, without duplicates.
+- A fresh month on PostgreSQL (a partitioned raw table has no partition and no row for it yet) loads
+  in one transaction instead: its new partitions are loaded index-free, indexed by sort and attached,
+  which is what makes the first load of a month fast; the other tables take its days as above.
+- Two chunks (days or months) load at once on PostgreSQL (`loaders`), each generating its days.
 """
 
 from __future__ import annotations
 
 import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from graphlib import TopologicalSorter
+from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -133,19 +138,67 @@ def _quote(engine: Engine, column: str) -> str:
     return f'"{column}"' if engine.family == "postgresql" else f"`{column}`"
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Days loaded in one transaction: a single day, or the days of a month whose new partitions of the
+    tables `built` the load builds whole (`Engine.bulk_month_partitions`)."""
+
+    days: tuple[date, ...]
+    built: tuple[str, ...] = ()
+
+
+def prepare_chunks(engine: Engine, dates: Sequence[date]) -> list[Chunk]:
+    """The chunks that load `dates`: a month chunk where some partitioned raw table has no partition and
+    no row for the month yet (a fresh month: its partitions are built by sort, not row by row), else a
+    chunk per day. Creates the other partitions the days need (`ensure_month_partitions`)."""
+    partitioned = [t.name for t in raw_tables(contracts()) if t.partitioned]
+    chunks: list[Chunk] = []
+    for _, group in groupby(dates, key=lambda day: (day.year, day.month)):
+        month = tuple(group)
+        built = tuple(engine.new_month_partitions(partitioned, month[0]))
+        for name in partitioned:
+            if name not in built:
+                engine.ensure_month_partitions(name, month[0], month[-1])
+        chunks.extend([Chunk(month, built)] if built else [Chunk((day,)) for day in month])
+    return chunks
+
+
+def load_chunk(engine: Engine, chunk: Chunk, frames_of: Callable[[date], dict[str, pl.DataFrame]],
+               done: Callable[[date, dict[str, int]], None]) -> None:
+    """Replace the chunk's days in one transaction; `done(day, written)` as each day is written."""
+    with engine.transaction() as conn, engine.bulk_month_partitions(conn, chunk.built, chunk.days[0]) as into:
+        for day in chunk.days:
+            done(day, _replace_window(engine, conn, day, frames_of(day), into))
+
+
 def replace_day(engine: Engine, day: date, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Replace the day's window of every table in `frames` (FK order) in one transaction."""
+    with engine.transaction() as conn:
+        return _replace_window(engine, conn, day, frames, {})
+
+
+def _replace_window(engine: Engine, conn: Any, day: date, frames: dict[str, pl.DataFrame],
+                    into: dict[str, str]) -> dict[str, int]:
+    """Delete the day's window from each table of `frames` (children first), then bulk-load the rows
+    (parents first); a table in `into` is loaded into the new partition built for it instead (which
+    holds no row to delete)."""
     catalog = contracts()
     lo = datetime.combine(day, datetime.min.time())
-    params = {"lo": lo, "hi": lo + timedelta(days=1)}
-    written: dict[str, int] = {}
-    with engine.transaction() as conn:
-        cur = conn.cursor()
-        for name in reversed(list(frames)):
+    # Literal bounds, untyped, so that they take the column's type: the plan is made for the day and
+    # prunes to its partition, locking no other. A generic plan of a parameterized DELETE (as a statement
+    # run often gets), or a bound of another type, would lock every partition, the DEFAULT one too, on
+    # which another loader's ATTACH PARTITION waits: a deadlock.
+    bounds = f"'{lo:%Y-%m-%d %H:%M:%S}'", f"'{lo + timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
+    cur = conn.cursor()
+    for name in reversed(list(frames)):
+        if name not in into:
             column = _quote(engine, catalog.table(name).time_column)
-            cur.execute(f"DELETE FROM {name} WHERE {column} >= %(lo)s AND {column} < %(hi)s", params)
-        for name, frame in frames.items():
-            written[name] = engine.insert_frame(conn, name, for_engine(frame, engine.family)) if frame.height else 0
+            cur.execute(f"DELETE FROM {name} WHERE {column} >= {bounds[0]} AND {column} < {bounds[1]}")
+    written: dict[str, int] = {}
+    for name, frame in frames.items():
+        if frame.height:
+            engine.insert_frame(conn, into.get(name, name), for_engine(frame, engine.family), freeze=name in into)
+        written[name] = frame.height
     return written
 
 
@@ -161,27 +214,29 @@ def days(start: date, count: int) -> Iterator[date]:
 
 
 def loaders(engine: Engine) -> int:
-    """Days loaded at once, each in its own transaction on its own connection: two on PostgreSQL (the
+    """Chunks loaded at once, each in its own transaction on its own connection: two on PostgreSQL (the
     server parses, stores and indexes them on two cores); one on the MySQL family, where InnoDB's
     next-key locks on the ranges a day's DELETE scans would make concurrent days wait for each other."""
     return 2 if engine.family == "postgresql" else 1
 
 
-def replace_days(engine: Engine, dated: Iterable[tuple[date, dict[str, pl.DataFrame]]],
-                 done: Callable[[date, dict[str, int]], None]) -> None:
-    """`replace_day` for each (day, frames), `loaders(engine)` days at a time; `done(day, written)` is
-    called in day order. `dated` is consumed lazily: it may generate a day while others load."""
-    width = loaders(engine)
-    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="load") as pool:
-        pending: deque[tuple[date, Future[dict[str, int]]]] = deque()
-        for day, frames in dated:
-            pending.append((day, pool.submit(replace_day, engine, day, frames)))
-            while len(pending) > width:  # one day generated ahead of the days loading
-                first, future = pending.popleft()
-                done(first, future.result())
-        while pending:
-            first, future = pending.popleft()
-            done(first, future.result())
+def load_chunks(engine: Engine, chunks: Sequence[Chunk], frames_of: Callable[[date], dict[str, pl.DataFrame]],
+                done: Callable[[date, dict[str, int]], None]) -> None:
+    """`load_chunk` for each chunk, `loaders(engine)` at a time, each generating its days as it loads them
+    (`frames_of(day)`); `done(day, written)` is called one at a time. The first failure stops the chunks
+    not started yet, and is raised once the running ones have ended (each rolled back or committed whole)."""
+    lock = threading.Lock()
+
+    def report(day: date, written: dict[str, int]) -> None:
+        with lock:
+            done(day, written)
+
+    pool = ThreadPoolExecutor(max_workers=loaders(engine), thread_name_prefix="load")
+    try:
+        for future in [pool.submit(load_chunk, engine, chunk, frames_of, report) for chunk in chunks]:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def generate(engine: Engine, start: date, count: int, *, scale: float = 1.0, seed: int = 7) -> GenerateReport:
@@ -189,7 +244,7 @@ def generate(engine: Engine, start: date, count: int, *, scale: float = 1.0, see
     report = GenerateReport()
     ref = build_reference(seed, read_standards(engine))
     report.reference = load_reference(engine, reference_frames(ref))
-    ensure_partitions(engine, start, start + timedelta(days=count - 1))
+    chunks = prepare_chunks(engine, list(days(start, count)))
     with Progress("generate", total=count, unit="day") as bar:
 
         def done(day: date, written: dict[str, int]) -> None:
@@ -197,7 +252,7 @@ def generate(engine: Engine, start: date, count: int, *, scale: float = 1.0, see
                 report.facts[name] = report.facts.get(name, 0) + rows
             bar.advance(label=f"{day} {sum(written.values()):,} rows")
 
-        replace_days(engine, ((day, day_frames(seed, day, scale, ref)) for day in days(start, count)), done)
+        load_chunks(engine, chunks, lambda day: day_frames(seed, day, scale, ref), done)
     return report
 
 

@@ -15,10 +15,16 @@ from assets.raw import raw_key, raw_tables_observation_sensor
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines import engine_for
 from cockpit_pipelines.generator.cli import run_generate
+from cockpit_pipelines.generator.conform import for_engine
 from cockpit_pipelines.generator.load import (
+    Chunk,
     day_frames,
+    days,
+    ensure_partitions,
     generate,
+    load_chunks,
     load_reference,
+    prepare_chunks,
     raw_tables,
     read_standards,
     reference_frames,
@@ -227,3 +233,110 @@ def test_raw_tables_are_observed_with_row_counts_and_newest_time(shared_postgres
     repeat = raw_tables_observation_sensor(dg.build_sensor_context(
         cursor=result.cursor, resources={"warehouse": WarehouseResource(url=shared_postgres)}))
     assert repeat.asset_events == []
+
+
+# -- fresh months on PostgreSQL: partitions built whole ---------------------------------------------
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    for url in fresh_database("postgres"):
+        yield migrated(url)
+
+
+def _partition_state(engine, month: date) -> dict[str, tuple[int, int]]:
+    """Per partitioned raw table: (indexes of the month's partition attached to the parent's, the parent's
+    indexes); a partition that does not exist is left out."""
+    state = {}
+    for table in raw_tables(contracts()):
+        if not table.partitioned:
+            continue
+        name = f"{table.name}_p{month:%Y%m}"
+        if not engine.scalar("SELECT to_regclass(:n) IS NOT NULL", {"n": name}):
+            continue
+        attached = engine.scalar(
+            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = CAST(:n AS regclass) AND c.relispartition", {"n": name})
+        state[table.name] = (attached, engine.scalar(
+            "SELECT count(*) FROM pg_index WHERE indrelid = CAST(:t AS regclass)", {"t": table.name}))
+    return state
+
+
+def test_chunks_are_fresh_months_on_postgresql_and_days_on_the_mysql_family(shared_server: str) -> None:
+    engine = engine_for(shared_server)
+    dates = [date(2027, 1, 10), date(2027, 1, 11)]
+    partitioned = tuple(t.name for t in raw_tables(contracts()) if t.partitioned)
+    expected = [Chunk(tuple(dates), partitioned)] if engine.family == "postgresql" else [Chunk((d,)) for d in dates]
+    assert prepare_chunks(engine, dates) == expected
+
+
+@pytest.fixture
+def two_fresh_postgres() -> Iterator[tuple[str, str]]:
+    for first in fresh_database("postgres"):
+        for second in fresh_database("postgres"):
+            yield migrated(first), migrated(second)
+
+
+def test_a_fresh_month_builds_its_partitions_and_loads_what_day_by_day_loads(
+        two_fresh_postgres: tuple[str, str]) -> None:
+    """Across a month boundary: the first database gets fresh months (partitions built whole, indexed by
+    sort, attached), the second the same days one transaction each into partitions made beforehand;
+    both hold the same rows, and the built partitions carry every index of their parent, attached."""
+    bulk, daily = (engine_for(url) for url in two_fresh_postgres)
+    first, count = DAY, 4  # 30 March .. 2 April
+    assert [c.days for c in prepare_chunks(bulk, list(days(first, count)))] == [
+        (DAY, DAY + timedelta(days=1)), (DAY + timedelta(days=2), DAY + timedelta(days=3))]
+    generate(bulk, first, count, scale=SCALE, seed=11)
+    ensure_partitions(daily, first, first + timedelta(days=count - 1))
+    assert prepare_chunks(daily, list(days(first, count))) == [Chunk((d,)) for d in days(first, count)]
+    generate(daily, first, count, scale=SCALE, seed=11)
+    built, made = _tables(bulk), _tables(daily)
+    for name, frame in built.items():
+        assert frame.equals(made[name]), f"{name}: a fresh month loads other rows than day by day"
+    for month in (date(2026, 3, 1), date(2026, 4, 1)):
+        state = _partition_state(bulk, month)
+        assert len(state) == sum(1 for t in raw_tables(contracts()) if t.partitioned)
+        assert all(attached == parent for attached, parent in state.values()), state
+    assert bulk.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE '%\\_bounds'") == 0
+
+
+def test_a_failure_in_a_fresh_month_leaves_nothing_of_it_and_a_rerun_loads_it(fresh_postgres: str) -> None:
+    engine = engine_for(fresh_postgres)
+    ref = build_reference(5, read_standards(engine))
+    load_reference(engine, reference_frames(ref))
+    month = list(days(date(2026, 5, 1), 3))
+    chunks = prepare_chunks(engine, month)
+    assert chunks == [Chunk(tuple(month), tuple(t.name for t in raw_tables(contracts()) if t.partitioned))]
+
+    def failing(day: date) -> dict[str, pl.DataFrame]:
+        if day == month[-1]:
+            raise RuntimeError("generator crashed on the month's last day")
+        return day_frames(5, day, SCALE, ref)
+
+    written: list[date] = []
+    with pytest.raises(RuntimeError, match="last day"):
+        load_chunks(engine, chunks, failing, lambda day, _: written.append(day))
+    assert written == month[:2]  # two days were written, then rolled back with the month
+    assert _partition_state(engine, month[0]) == {}
+    for table in raw_tables(contracts()):  # (audit_logs also holds the rows its triggers wrote, stamped now)
+        kept = engine.scalar(f'SELECT count(*) FROM {table.name} WHERE "{table.time_column}" >= :lo '
+                             f'AND "{table.time_column}" < :hi', {"lo": month[0], "hi": date(2026, 6, 1)})
+        assert kept == 0, f"{table.name} kept {kept} rows of a failed month"
+    report = generate(engine, month[0], len(month), scale=SCALE, seed=5)
+    assert report.facts["usage_events"] == engine.scalar("SELECT count(*) FROM usage_events_p202605") > 0
+
+
+def test_a_month_with_rows_already_in_the_default_partition_loads_day_by_day(fresh_postgres: str) -> None:
+    """Rows of the month in a DEFAULT partition (loaded before its partition existed) rule out building
+    the partition whole: the days load one by one, after `ensure_month_partitions` moves those rows."""
+    engine = engine_for(fresh_postgres)
+    ref = build_reference(5, read_standards(engine))
+    load_reference(engine, reference_frames(ref))
+    frames = day_frames(5, DAY, SCALE, ref)
+    with engine.transaction() as conn:
+        engine.insert_frame(conn, "usage_events", for_engine(frames["usage_events"], "postgresql"))
+    assert engine.new_month_partitions(["usage_events", "mcp_usage"], DAY.replace(day=1)) == ["mcp_usage"]
+    chunks = prepare_chunks(engine, [DAY])
+    assert chunks == [Chunk((DAY,), tuple(t.name for t in raw_tables(contracts())
+                                          if t.partitioned and t.name != "usage_events"))]
+    load_chunks(engine, chunks, lambda day: day_frames(5, day, SCALE, ref), lambda *_: None)
+    assert engine.scalar("SELECT count(*) FROM usage_events_default") == 0
+    assert engine.scalar("SELECT count(*) FROM usage_events_p202603") == frames["usage_events"].height
