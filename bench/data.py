@@ -1,5 +1,5 @@
 """The benchmark's data: the project's generator, timed so that generating rows in memory and loading
-them (the write path: COPY / LOAD DATA through `Engine.insert_frame`) are measured apart."""
+them (the write path: the engine's load transaction, binary COPY / LOAD DATA) are measured apart."""
 
 from __future__ import annotations
 
@@ -158,9 +158,9 @@ def copy_path(engine: Engine, ref: Reference, day: date, scale: float, seed: int
         engine.execute(f"CREATE TABLE {copy} (LIKE {name} INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING GENERATED)")
     try:
         started = time.perf_counter()
-        with engine.transaction() as conn:
+        with engine.load_transaction() as load:
             for name, frame in frames.items():
-                engine.insert_frame(conn, copies[name], for_engine(frame, engine.family))
+                load.insert(copies[name], for_engine(frame, engine.family))
         copies_s = time.perf_counter() - started
     finally:
         for copy in copies.values():

@@ -93,9 +93,8 @@ class Engine(ABC):
         yield self.read_frame
 
     @abstractmethod
-    def insert_frame(self, conn: Any, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
-        """Bulk-insert a frame inside the caller's transaction; returns the rows written. `freeze`: the table
-        was created in this transaction, so its rows may be written frozen (engines without it ignore it)."""
+    def insert_frame(self, conn: Any, table: str, frame: pl.DataFrame) -> int:
+        """Bulk-insert a frame inside the caller's transaction; returns the rows written."""
 
     def replace_rows(
         self, table: str, frame: pl.DataFrame, *, delete_where: str, params: Mapping[str, Any]
@@ -157,13 +156,53 @@ class Engine(ABC):
         return []
 
     @contextlib.contextmanager
-    def bulk_month_partitions(self, conn: Any, tables: Sequence[str], month: date) -> Iterator[dict[str, str]]:
-        """Within `conn`'s transaction, build the new partitions of `month` of `tables` (which
+    def load_transaction(self) -> Iterator[Load]:
+        """One transaction of a bulk load (statements and bulk inserts), committed on success."""
+        with self.transaction() as conn:
+            yield DbapiLoad(self, conn)
+
+    @contextlib.contextmanager
+    def bulk_month_partitions(self, load: Load, tables: Sequence[str], month: date) -> Iterator[dict[str, str]]:
+        """Within the load's transaction, build the new partitions of `month` of `tables` (which
         `new_month_partitions` returned): yields {table: the table to load}, and on success makes them the
         tables' partitions. Engines without such partitions accept no table."""
         if tables:
             raise NotImplementedError(f"{self.name} has no monthly partitions to build: {', '.join(tables)}")
         yield {}
+
+
+class Load(ABC):
+    """A bulk load's transaction: its statements and bulk inserts commit together."""
+
+    @abstractmethod
+    def execute(self, sql: str) -> None:
+        """Run a statement (its values written in as literals)."""
+
+    @abstractmethod
+    def query(self, sql: str) -> list[tuple]:
+        """Run a query and return its rows."""
+
+    @abstractmethod
+    def insert(self, table: str, frame: pl.DataFrame) -> int:
+        """Bulk-insert the frame into `table`; returns the rows written."""
+
+
+class DbapiLoad(Load):
+    """A load on a DB-API connection of the engine, inserting with `Engine.insert_frame`."""
+
+    def __init__(self, engine: Engine, conn: Any) -> None:
+        self._engine, self._conn = engine, conn
+
+    def execute(self, sql: str) -> None:
+        self._conn.cursor().execute(sql)
+
+    def query(self, sql: str) -> list[tuple]:
+        cur = self._conn.cursor()
+        cur.execute(sql)
+        return list(cur.fetchall())
+
+    def insert(self, table: str, frame: pl.DataFrame) -> int:
+        return self._engine.insert_frame(self._conn, table, frame)
 
 
 def uuid_text(series: pl.Series) -> pl.Series:

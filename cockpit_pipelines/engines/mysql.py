@@ -119,8 +119,7 @@ class MySQLEngine(Engine):
                 casts[name] = pl.col(name).cast(pl.Boolean)
         return casts
 
-    def insert_frame(self, conn: pymysql.connections.Connection, table: str, frame: pl.DataFrame, *,
-                     freeze: bool = False) -> int:
+    def insert_frame(self, conn: pymysql.connections.Connection, table: str, frame: pl.DataFrame) -> int:
         payload = csv_payload(frame, null="NULL", bool_as_int=True, quote_all_text=True)
         columns = ", ".join(f"`{c}`" for c in frame.columns)
         with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:

