@@ -16,10 +16,12 @@ except where a single run is said):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -204,12 +206,20 @@ def cli_backfill(url: str, first: date, last: date) -> float:
         env = {**os.environ, WAREHOUSE_URL_ENV: url, "COCKPIT_HOME": home, "CI": "true"}
         command = [sys.executable, "-m", "cockpit_pipelines.cli", "backfill", "--start", first.isoformat(),
                    "--end", last.isoformat(), "--select", "usage_hourly"]
-        started = time.perf_counter()
-        done = subprocess.run(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True, check=False)
-        seconds = time.perf_counter() - started
-    if done.returncode:
-        raise RuntimeError(f"cockpit backfill {first}..{last} failed (exit {done.returncode}): {done.stderr[-2000:]}")
+        errors = Path(home) / "stderr.txt"
+        with errors.open("w") as stderr:
+            started = time.perf_counter()
+            # Its own process group, and stderr to a file: the `tail -F` processes Dagster's compute-log
+            # capture starts may outlive the command, and must neither hold a pipe open nor linger.
+            process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
+                                       start_new_session=True)
+            returncode = process.wait()
+            seconds = time.perf_counter() - started
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        if returncode:
+            tail = errors.read_text()[-2000:]
+            raise RuntimeError(f"cockpit backfill {first}..{last} failed (exit {returncode}): {tail}")
     return seconds
 
 
