@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import dagster as dg
 import polars as pl
-import yaml
 
 from assets.raw import raw_key
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines.sqltext import sql_literal
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
-from cockpit_pipelines.settings import EXPECTATIONS_DIR, POLICIES_DIR
+from cockpit_pipelines.settings import EXPECTATIONS_DIR, POLICIES_DIR, read_yaml
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
@@ -576,7 +575,7 @@ class ScanRule:
 def load_scan_policy(path: Path = SCAN_POLICY) -> list[ScanRule]:
     """The scan rules of `policies/compliance_scan.yaml`, checked against the contracts."""
     rules = []
-    for rule in yaml.safe_load(path.read_text())["rules"]:
+    for rule in read_yaml(path)["rules"]:
         targets = tuple(ScanTarget(**target) for target in rule["targets"])
         for target in targets:
             if target.kind not in SCAN_KINDS:

@@ -14,10 +14,8 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cockpit_pipelines.engines.base import CatalogColumn
-from cockpit_pipelines.settings import SQL_DIR
+from cockpit_pipelines.settings import SQL_DIR, read_yaml
 
 CONTRACTS_DIR = SQL_DIR / "contracts"
 
@@ -113,7 +111,7 @@ class Contracts:
 def load_contracts(directory: Path = CONTRACTS_DIR) -> Contracts:
     domains: dict[str, Domain] = {}
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text())
+        data = read_yaml(path)
         name = data["domain"]
         try:
             tables = tuple(_table(name, t_name, t) for t_name, t in (data.get("tables") or {}).items())

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
@@ -35,3 +38,9 @@ def landing_dir() -> Path:
 def partition_start() -> date:
     """First day of the daily partitions (`COCKPIT_PARTITION_START`, YYYY-MM-DD)."""
     return date.fromisoformat(os.environ.get("COCKPIT_PARTITION_START", DEFAULT_PARTITION_START))
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, parsed by libyaml when PyYAML has it (about 8x faster: the contracts are read at
+    every start of the code location)."""
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import yaml
-
-from cockpit_pipelines.settings import POLICIES_DIR
+from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
 
 SLO_TARGETS_FILE = POLICIES_DIR / "slo_targets.yaml"
 OPERATORS = (">=", ">", "<=", "<")
@@ -42,7 +40,7 @@ def load_slo_targets(
     path: Path = SLO_TARGETS_FILE, overrides: Mapping[str, float | int | str] | None = None
 ) -> list[SloTarget]:
     """The objectives in file order; `overrides` replaces the target of named metrics."""
-    data = yaml.safe_load(path.read_text()) or {}
+    data = read_yaml(path) or {}
     slos = [
         SloTarget(metric=str(item["metric"]), op=str(item["op"]), target=_decimal(item["target"], item["metric"]))
         for item in data.get("slos") or []

@@ -12,10 +12,8 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cockpit_pipelines.contracts import Table, contracts
-from cockpit_pipelines.settings import POLICIES_DIR
+from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
 
 RETENTION_FILE = POLICIES_DIR / "retention.yaml"
 KEEP_ENV_PREFIX = "COCKPIT_RETENTION_"
@@ -153,7 +151,7 @@ def _env_name(table: str) -> str:
 
 @functools.cache
 def _parse(path: Path) -> RetentionSettings:
-    data = yaml.safe_load(path.read_text()) or {}
+    data = read_yaml(path) or {}
     where = path.name
     defaults = data.get("defaults") or {}
     catalog = contracts()
