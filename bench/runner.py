@@ -199,19 +199,12 @@ def year_scenario(server: Server, options: Options, first: date, progress: Progr
     return out
 
 
-# `python -m cockpit_pipelines.cli`, with SIGINT handled even when the bench was started where it is
-# ignored (a background job of a script): Dagster stops its compute-log `tail -F` processes with SIGINT
-# and waits about a minute for them, and they inherit an ignored SIGINT, not a handled one.
-CLI_WITH_SIGINT = ("import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                   "runpy.run_module('cockpit_pipelines.cli', run_name='__main__', alter_sys=True)")
-
-
 def cli_backfill(url: str, first: date, last: date) -> float:
     """Wall seconds of `cockpit backfill --select usage_hourly` over the days, as a user runs it: a new
     process (Python, Dagster, the definitions), the raw table's suite, the asset, its own suite."""
     with tempfile.TemporaryDirectory(prefix="cockpit_bench_home_") as home:
         env = {**os.environ, WAREHOUSE_URL_ENV: url, "COCKPIT_HOME": home, "CI": "true"}
-        command = [sys.executable, "-c", CLI_WITH_SIGINT, "backfill", "--start", first.isoformat(),
+        command = [sys.executable, "-m", "cockpit_pipelines.cli", "backfill", "--start", first.isoformat(),
                    "--end", last.isoformat(), "--select", "usage_hourly"]
         errors = Path(home) / "stderr.txt"
         with errors.open("w") as stderr:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -244,8 +245,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def answer_stop_signals() -> None:
+    """Let SIGINT and SIGTERM stop `cockpit` even when it was started with them ignored (a script's
+    background job ignores SIGINT; a parent that ran Dagster in process ignores SIGTERM too). Dagster
+    gives SIGTERM whatever handles SIGINT, and the `tail -F` processes of its compute-log capture inherit
+    an ignored SIGTERM: each step then waits 2 x 30 s for them to exit."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    answer_stop_signals()
     if args.command == "migrate" and args.action == "down" and not args.to:
         print("cockpit migrate down needs --to VERSION", file=sys.stderr)
         return 2
