@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import queue
 import re
@@ -18,6 +17,7 @@ import pyarrow as pa
 from sqlalchemy.engine import URL
 
 from cockpit_pipelines.engines.base import CatalogColumn, Engine, Load, uuid_text
+from cockpit_pipelines.engines.pgcopy import BinaryCopy
 from cockpit_pipelines.engines.sqltext import render_literals
 
 
@@ -122,13 +122,10 @@ class PostgresEngine(Engine):
 
     @contextlib.contextmanager
     def load_transaction(self) -> Iterator[Load]:
-        """A load on its own ADBC connection, whose inserts are binary COPY (`ArrowLoad`)."""
-        import adbc_driver_postgresql.dbapi as adbc
-
-        conn = adbc.connect(_libpq_uri(self.url), autocommit=False)
+        """A load on its own connection, whose inserts are binary COPY (`CopyLoad`)."""
+        conn = self.connect()
         try:
-            load = ArrowLoad(conn)
-            yield load
+            yield CopyLoad(conn)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -297,17 +294,12 @@ def _index_statements(load: Load, parent: str, table: str) -> list[str]:
     return statements
 
 
-class ArrowLoad(Load):
-    """A load transaction on an ADBC connection: rows go in by binary COPY (`adbc_ingest`), which the
-    server stores without parsing text, and which Arrow encodes without formatting any (1.4-1.8x the CSV
-    COPY of `insert_frame` here). The frames are first given the binary form of each target column's
-    type (`binary_frame`)."""
+class CopyLoad(Load):
+    """A load transaction on a psycopg connection (its session in UTC): rows go in by binary COPY, encoded
+    a column at a time by `BinaryCopy`, which the server stores without parsing text."""
 
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
+    def __init__(self, conn: psycopg.Connection) -> None:
         self._cur = conn.cursor()
-        self._cur.execute("SET TIME ZONE 'UTC'")
-        self._schema = self.query("SELECT current_schema()")[0][0]
         self._types: dict[str, dict[str, tuple[str, str]]] = {}
 
     def execute(self, sql: str) -> None:
@@ -325,57 +317,12 @@ class ArrowLoad(Load):
                 "AND NOT a.attisdropped"
             )
             self._types[table] = {name: (data_type, category) for name, data_type, category in rows}
-        self._cur.adbc_ingest(table, binary_frame(table, frame, self._types[table]).to_arrow(), mode="append",
-                              db_schema_name=self._schema)
+        encoded = BinaryCopy(table, frame, self._types[table])
+        columns = ", ".join(f'"{c}"' for c in encoded.columns)
+        with self._cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)") as copy:
+            for chunk in encoded.chunks():
+                copy.write(chunk)
         return frame.height
-
-
-_INTEGERS = {"smallint": pl.Int16, "integer": pl.Int32, "bigint": pl.Int64}
-_NUMERIC = re.compile(r"numeric\((\d+),(\d+)\)")
-
-
-def binary_frame(table: str, frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
-    """The frame in the Arrow types whose binary COPY form is that of each column's PostgreSQL type
-    (`types`: column -> (type, pg_type.typcategory)): uuid text as 16 bytes, jsonb with its version byte,
-    inet as its wire form, integers at the column's width, numerics as decimals, 'HH:MM:SS' intervals as
-    durations, timestamps in UTC. Text goes to text, character and enum columns as it is."""
-    columns = []
-    for name, dtype in frame.schema.items():
-        data_type, category = types[name]
-        series = frame[name]
-        if data_type == "uuid" and dtype == pl.String:
-            series = series.str.replace_all("-", "", literal=True).str.decode("hex")
-        elif data_type == "jsonb":
-            text = series.struct.json_encode() if isinstance(dtype, pl.Struct) else series
-            series = pl.select(pl.lit("\x01") + text).to_series().cast(pl.Binary)
-        elif data_type == "inet" and dtype == pl.String:
-            series = pl.Series(name, [_inet_wire(v) for v in series.to_list()], dtype=pl.Binary)
-        elif data_type == "interval" and dtype == pl.String:
-            series = (series.str.to_time("%H:%M:%S", strict=True).cast(pl.Int64) // 1000).cast(pl.Duration("us"))
-        elif data_type in _INTEGERS:
-            series = series.cast(_INTEGERS[data_type])
-        elif data_type.startswith("numeric"):
-            bounds = _NUMERIC.fullmatch(data_type)
-            series = series.cast(pl.Decimal(int(bounds[1]), int(bounds[2])) if bounds else pl.Decimal(38, 12))
-        elif isinstance(dtype, pl.Datetime):
-            if dtype.time_zone is not None:
-                series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            series = series.dt.cast_time_unit("us")
-        elif dtype == pl.String and category not in ("S", "E") and data_type != "json":
-            raise TypeError(f"{table}.{name}: no binary COPY form of text for PostgreSQL type {data_type}")
-        elif isinstance(dtype, pl.List | pl.Array):
-            raise TypeError(f"{table}.{name}: no binary COPY form of {dtype} (write arrays as text)")
-        columns.append(series.alias(name))
-    return pl.DataFrame(columns)
-
-
-def _inet_wire(value: str | None) -> bytes | None:
-    """An inet value's binary form: family, prefix length, is_cidr, length, address bytes."""
-    if value is None:
-        return None
-    interface = ipaddress.ip_interface(value)
-    packed = interface.ip.packed
-    return bytes([2 if interface.version == 4 else 3, interface.network.prefixlen, 0, len(packed)]) + packed
 
 
 def arrow_to_polars(table: pa.Table, *, binary_uuids: bool = False) -> pl.DataFrame:

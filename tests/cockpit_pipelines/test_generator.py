@@ -14,7 +14,6 @@ from shared_databases import fresh_database, migrated
 from assets.raw import raw_key, raw_tables_observation_sensor
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines import engine_for
-from cockpit_pipelines.engines.postgres import binary_frame
 from cockpit_pipelines.generator.cli import run_generate
 from cockpit_pipelines.generator.conform import for_engine
 from cockpit_pipelines.generator.load import (
@@ -344,20 +343,12 @@ def test_a_month_with_rows_already_in_the_default_partition_loads_day_by_day(fre
 
 
 def test_binary_copy_stores_what_csv_copy_stores(shared_postgres: str) -> None:
-    """The generator's load transaction on PostgreSQL (binary COPY over ADBC) and `insert_frame` (CSV
-    COPY, as the landing zone loads) store the same rows, for every raw table and for the types whose
-    binary form the frames are converted to."""
+    """The generator's load transaction on PostgreSQL (binary COPY, `BinaryCopy`) and `insert_frame`
+    (CSV COPY, as the landing zone loads) store the same rows, for every raw table."""
     engine = engine_for(shared_postgres)
     ref = build_reference(2, read_standards(engine))
     load_reference(engine, reference_frames(ref))
     frames = {name: for_engine(frame, "postgresql") for name, frame in day_frames(2, DAY, SCALE, ref).items()}
-    frames["typed"] = pl.DataFrame({
-        "ip": ["10.0.0.7", "2001:db8::1", "10.1.0.0/16", None], "span": ["00:05:00", "01:00:00", "00:00:01", None],
-        "amount": pl.Series([1.25, -3.5, 0, None]).cast(pl.Decimal(5, 2)), "doc": ['{"a": [1, 2]}', "{}", "[]", None],
-        "key": ["00000000-0000-4000-8000-000000000001", None, "ffffffff-ffff-4fff-bfff-ffffffffffff", None],
-        "small": pl.Series([1, -2, None, 32767], dtype=pl.Int64)})
-    engine.execute("CREATE TABLE typed (ip inet, span interval, amount numeric(5,2), doc jsonb, key uuid, "
-                   "small smallint)")
     pairs = {name: (f"bin_{name}", f"csv_{name}") for name in frames}
     try:
         for name, (binary, text) in pairs.items():
@@ -375,10 +366,5 @@ def test_binary_copy_stores_what_csv_copy_stores(shared_postgres: str) -> None:
                 differ = engine.scalar(f"SELECT count(*) FROM (SELECT * FROM {one} EXCEPT ALL SELECT * FROM {other}) d")
                 assert differ == 0, f"{name}: {differ} rows of {one} are not in {other}"
     finally:
-        for copy in [c for pair in pairs.values() for c in pair] + ["typed"]:
+        for copy in [c for pair in pairs.values() for c in pair]:
             engine.execute(f"DROP TABLE IF EXISTS {copy}")
-
-
-def test_a_text_column_without_a_binary_form_is_named() -> None:
-    with pytest.raises(TypeError, match=r"t\.born: no binary COPY form of text for PostgreSQL type date"):
-        binary_frame("t", pl.DataFrame({"born": ["2026-01-01"]}), {"born": ("date", "D")})
