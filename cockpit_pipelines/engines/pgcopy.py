@@ -56,7 +56,7 @@ _HEX_PAIRS = _hex_pairs()
 @dataclass(frozen=True)
 class Column:
     """A column in binary form: `lengths` per row (-1 for NULL) and either `fixed`, an (n, width)
-    byte matrix, or `data` with `offsets` (n + 1) of each row's bytes."""
+    byte matrix, or `data` with `offsets` (n + 1) of each row's bytes (`width` 0)."""
 
     name: str
     lengths: np.ndarray
@@ -176,8 +176,7 @@ def _varlen(name: str, series: pl.Series) -> Column:
     lengths = np.diff(offsets).astype(np.int32)
     if binary.null_count():
         lengths[binary.is_null().to_numpy()] = -1
-    width = int(lengths.max(initial=0))
-    return Column(name, lengths, width, data=data, offsets=offsets)
+    return Column(name, lengths, 0, data=data, offsets=offsets)
 
 
 def _contiguous_bytes(series: pl.Series, width: int) -> np.ndarray:
