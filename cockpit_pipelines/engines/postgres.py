@@ -195,9 +195,9 @@ class PostgresEngine(Engine):
     def bulk_month_partitions(self, load: Load, tables: Sequence[str], month: date) -> Iterator[dict[str, str]]:
         """How pg_partman and the PostgreSQL manual bulk-load a partition: each new partition starts as a
         plain table without indexes, with a CHECK of its bounds (so that ATTACH need not scan it); the rows
-        are loaded; then every index of the parent is built by sort, the table is attached (its indexes
-        become partitions of the parent's) and the CHECK dropped. All in the load's transaction: the month
-        appears whole at commit, or not at all."""
+        are loaded; then every index of the parent is built on each by sort, and the tables are attached
+        (their indexes become partitions of the parent's) and their CHECKs dropped. All in the load's
+        transaction: the month appears whole at commit, or not at all."""
         lower, upper = f"'{month.isoformat()}'", f"'{next_month(month).isoformat()}'"
         load.execute(f"SET LOCAL maintenance_work_mem = '{BULK_MAINTENANCE_WORK_MEM}'")
         built: dict[str, str] = {}
@@ -213,6 +213,9 @@ class PostgresEngine(Engine):
         for table, name in built.items():
             for statement in _index_statements(load, table, name):
                 load.execute(statement)
+        # Attached last: ATTACH locks the parent until commit, so another loader's month waits only for
+        # these statements, not for this month's index builds.
+        for table, name in built.items():
             load.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ({lower}) TO ({upper})")
             load.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
 
