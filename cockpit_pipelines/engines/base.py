@@ -183,8 +183,9 @@ class Load(ABC):
         """Run a query and return its rows."""
 
     @abstractmethod
-    def insert(self, table: str, frame: pl.DataFrame) -> int:
-        """Bulk-insert the frame into `table`; returns the rows written."""
+    def insert(self, table: str, frame: pl.DataFrame, *, fresh: bool = False) -> int:
+        """Bulk-insert the frame into `table`; returns the rows written. `fresh`: `table` was created in
+        this transaction, so an engine may write the rows already frozen (PostgreSQL's COPY FREEZE)."""
 
 
 class DbapiLoad(Load):
@@ -201,7 +202,7 @@ class DbapiLoad(Load):
         cur.execute(sql)
         return list(cur.fetchall())
 
-    def insert(self, table: str, frame: pl.DataFrame) -> int:
+    def insert(self, table: str, frame: pl.DataFrame, *, fresh: bool = False) -> int:
         return self._engine.insert_frame(self._conn, table, frame)
 
 

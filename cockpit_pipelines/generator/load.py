@@ -181,7 +181,7 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
                     into: dict[str, str]) -> dict[str, int]:
     """Delete the day's window from each table of `frames` (children first), then bulk-load the rows
     (parents first); a table in `into` is loaded into the new partition built for it instead (which
-    holds no row to delete)."""
+    holds no row to delete, and takes its rows frozen)."""
     catalog = contracts()
     lo = datetime.combine(day, datetime.min.time())
     # Literal bounds, untyped, so that they take the column's type: the plan is made for the day and
@@ -196,7 +196,7 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
     written: dict[str, int] = {}
     for name, frame in frames.items():
         if frame.height:
-            load.insert(into.get(name, name), for_engine(frame, engine.family))
+            load.insert(into.get(name, name), for_engine(frame, engine.family), fresh=name in into)
         written[name] = frame.height
     return written
 
