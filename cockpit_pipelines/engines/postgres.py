@@ -97,7 +97,17 @@ class PostgresEngine(Engine):
             conn.close()
             raise
         self._readers.put(conn)
-        return arrow_to_polars(table, binary_uuids=binary_uuids)
+        return arrow_to_polars(table, binary_uuids=binary_uuids, typmods=self._numeric_typmods(query, table))
+
+    def _numeric_typmods(self, query: str, table: pa.Table) -> dict[str, int]:
+        """The typmods of the query's numeric columns, which the ADBC driver does not report: from the
+        query's description (planned, not run); empty when it has no numeric column."""
+        if not any(_pg_type(field) == "numeric" and _typmod(field) is None for field in table.schema):
+            return {}
+        with self.transaction() as conn:
+            cur = conn.execute(f"SELECT * FROM ({query}) AS described LIMIT 0")
+            return {column.name: ((column.precision << 16) | column.scale) + 4 for column in cur.description
+                    if column.type_code == NUMERIC_OID and column.precision is not None}
 
     @contextlib.contextmanager
     def frame_reader(self) -> Iterator[Callable[[str, Mapping[str, Any] | None], pl.DataFrame]]:
@@ -108,8 +118,10 @@ class PostgresEngine(Engine):
             cur.execute("SET TIME ZONE 'UTC'")
 
             def read(sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
-                cur.execute(render_literals(sql, params, self.family))
-                return arrow_to_polars(cur.fetch_arrow_table())
+                query = render_literals(sql, params, self.family)
+                cur.execute(query)
+                table = cur.fetch_arrow_table()
+                return arrow_to_polars(table, typmods=self._numeric_typmods(query, table))
 
             yield read
 
@@ -331,13 +343,31 @@ class CopyLoad(Load):
         return frame.height
 
 
-def arrow_to_polars(table: pa.Table, *, binary_uuids: bool = False) -> pl.DataFrame:
+NUMERIC_OID = 1700
+
+
+def _pg_type(field: pa.Field) -> str:
+    """The column's PostgreSQL type as the driver names it: every column's (ADBC 1.9 and later), or
+    those it has no Arrow type of (uuid, numeric, inet …; ADBC 1.8)."""
+    meta = field.metadata or {}
+    return (meta.get(b"POSTGRESQL:type") or meta.get(b"ADBC:postgresql:typname") or b"").decode()
+
+
+def _typmod(field: pa.Field) -> int | None:
+    value = (field.metadata or {}).get(b"POSTGRESQL:typmod")
+    return None if value is None else int(value)
+
+
+def arrow_to_polars(table: pa.Table, *, binary_uuids: bool = False,
+                    typmods: Mapping[str, int] | None = None) -> pl.DataFrame:
     """Normalize ADBC's PostgreSQL Arrow types to the project's Polars types (uuid as 16-byte Binary
-    when `binary_uuids`, else as text)."""
+    when `binary_uuids`, else as text; numeric as Decimal at the column's `typmods` precision and scale,
+    else Decimal(38, 12))."""
     columns = []
     for field, column in zip(table.schema, table.columns, strict=True):
-        meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
-        pg_type = meta.get("POSTGRESQL:type", "")
+        pg_type = _pg_type(field)
+        typmod = _typmod(field)
+        meta = {"POSTGRESQL:typmod": str(typmod if typmod is not None else (typmods or {}).get(field.name, -1))}
         series = _normalize(field, column, pg_type, meta, binary_uuids)
         columns.append(series.alias(field.name))
     return pl.DataFrame(columns) if columns else pl.DataFrame()
