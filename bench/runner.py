@@ -138,6 +138,7 @@ def rollup_scenario(server: Server, options: Options, first: date, progress: Pro
         # One Dagster instance for the asset's runs, as a deployment has (its start-up is in the
         # `cockpit backfill` figure): each timed run is a new run of the asset on it.
         instance = dg.DagsterInstance.ephemeral()
+        fixed: dict[str, Any] = {}
         for label, lo, hi in (("day", first, first), ("window", first, last)):
             asset, database = timed_runs(
                 options.repeat, lambda lo=lo, hi=hi: rollup.asset_rollup(url, lo, hi, instance=instance),
@@ -154,7 +155,9 @@ def rollup_scenario(server: Server, options: Options, first: date, progress: Pro
                 "identical_to_pandas": rollup.same_rows(engine, lo, hi, rollup.PANDAS_TABLE),
             }
             if engine.family == "postgresql":
-                figure["cli_s"] = cli_backfill(url, lo, hi)
+                figure["cli_fixed"] = fixed = fixed or fixed_costs(options.repeat)
+                figure["cli_runs"] = cli_backfill(url, lo, hi, options.repeat)
+                figure["cli_s"] = median_of(figure["cli_runs"])
                 figure["cli_vs_database"] = figure["cli_s"] / figure["database_s"]
             figure["asset_vs_database"] = figure["asset_s"] / figure["database_s"]
             figure["pandas_vs_asset"] = figure["pandas_s"] / figure["asset_s"]
@@ -199,27 +202,45 @@ def year_scenario(server: Server, options: Options, first: date, progress: Progr
     return out
 
 
-def cli_backfill(url: str, first: date, last: date) -> float:
+def cli_backfill(url: str, first: date, last: date, repeat: int) -> list[float]:
     """Wall seconds of `cockpit backfill --select usage_hourly` over the days, as a user runs it: a new
-    process (Python, Dagster, the definitions), the raw table's suite, the asset, its own suite."""
+    process each time (Python, Dagster, the definitions, Great Expectations), the raw table's suite, the
+    asset, its own suite; on one Dagster instance, after a warm-up run that created it (as the user's
+    `.cockpit/dagster_home` exists after their first command)."""
     with tempfile.TemporaryDirectory(prefix="cockpit_bench_home_") as home:
         env = {**os.environ, WAREHOUSE_URL_ENV: url, "COCKPIT_HOME": home, "CI": "true"}
         command = [sys.executable, "-m", "cockpit_pipelines.cli", "backfill", "--start", first.isoformat(),
                    "--end", last.isoformat(), "--select", "usage_hourly"]
-        errors = Path(home) / "stderr.txt"
-        with errors.open("w") as stderr:
-            started = time.perf_counter()
-            # Its own process group, and stderr to a file: the `tail -F` processes Dagster's compute-log
-            # capture starts may outlive the command, and must neither hold a pipe open nor linger.
-            process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
-                                       start_new_session=True)
-            returncode = process.wait()
-            seconds = time.perf_counter() - started
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-        if returncode:
-            tail = errors.read_text()[-2000:]
-            raise RuntimeError(f"cockpit backfill {first}..{last} failed (exit {returncode}): {tail}")
+        return [_timed_process(command, env, Path(home) / "stderr.txt") for _ in range(repeat + 1)][1:]
+
+
+def fixed_costs(repeat: int) -> dict[str, Any]:
+    """What every `cockpit backfill` pays before it touches a row, each in a new process (median of
+    `repeat`): starting Python, Dagster and the definitions, and importing Great Expectations."""
+    out: dict[str, Any] = {}
+    for name, module in (("startup", "cockpit_pipelines.definitions"), ("gx_import", "great_expectations")):
+        command = [sys.executable, "-c", f"import {module}"]
+        with tempfile.TemporaryDirectory(prefix="cockpit_bench_import_") as folder:
+            runs = [_timed_process(command, dict(os.environ), Path(folder) / "stderr.txt")
+                    for _ in range(repeat + 1)][1:]
+        out[f"{name}_runs"], out[f"{name}_s"] = runs, median_of(runs)
+    return out
+
+
+def _timed_process(command: list[str], env: dict[str, str], errors: Path) -> float:
+    """Wall seconds of a command run from the repository root; raises with its stderr when it fails."""
+    with errors.open("w") as stderr:
+        started = time.perf_counter()
+        # Its own process group, and stderr to a file: the `tail -F` processes Dagster's compute-log
+        # capture starts may outlive the command, and must neither hold a pipe open nor linger.
+        process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   start_new_session=True)
+        returncode = process.wait()
+        seconds = time.perf_counter() - started
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    if returncode:
+        raise RuntimeError(f"{' '.join(command[1:])} failed (exit {returncode}): {errors.read_text()[-2000:]}")
     return seconds
 
 
@@ -281,6 +302,12 @@ def _seconds(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} s"
 
 
+def _fixed(figure: dict[str, Any]) -> str:
+    """The fixed costs of a `cockpit backfill` process, where measured."""
+    fixed = figure.get("cli_fixed")
+    return f"{fixed['startup_s']:.2f} s / {fixed['gx_import_s']:.2f} s" if fixed else "-"
+
+
 def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} rows/s"
 
@@ -311,6 +338,7 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
             ("  asset / database", lambda f: f"{f['asset_vs_database']:.2f}x"),
             ("  cockpit backfill CLI (new process, both checks)",
              lambda f: f"{_seconds(f['cli_s'])} = {f['cli_vs_database']:.1f}x" if "cli_s" in f else "-"),
+            ("    of which Python, Dagster, definitions / GX import", _fixed),
             ("  pandas / asset", lambda f: f"{f['pandas_vs_asset']:.1f}x"),
             ("  same rows as the database", lambda f: "yes" if f["identical_to_database"]["identical"]
              else f"NO ({f['identical_to_database']})"),

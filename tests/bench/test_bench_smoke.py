@@ -45,7 +45,9 @@ def test_bench_reports_every_figure_at_a_small_scale(tmp_path: Path, capsys: pyt
             assert all(figure[k] > 0 for k in ("asset_s", "database_s", "pandas_s"))
     postgres = figures["rollup"]["postgresql"]
     assert postgres["window"]["peak_rss"]["peak_rss_bytes"] > 0
-    assert all(postgres[label]["cli_s"] > 0 for label in ("day", "window"))
+    for label in ("day", "window"):
+        assert len(postgres[label]["cli_runs"]) == 1 and postgres[label]["cli_s"] > 0
+        assert postgres[label]["cli_fixed"]["startup_s"] > 0 and postgres[label]["cli_fixed"]["gx_import_s"] > 0
     assert postgres["landing"]["rows"] > 0 and postgres["landing"]["quarantined"] == 0
 
     year = figures["year"]
@@ -59,4 +61,4 @@ def test_bench_reports_every_figure_at_a_small_scale(tmp_path: Path, capsys: pyt
     targets = {t["target"] for t in figures["targets"]}
     assert any(t.startswith("rollup day") for t in targets) and "archival of usage_events" in targets
     table = capsys.readouterr().out
-    assert "asset / database" in table and "targets:" in table
+    assert "asset / database" in table and "GX import" in table and "targets:" in table
