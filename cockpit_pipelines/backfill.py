@@ -5,7 +5,9 @@ checks of the raw tables gate every day of their run at once, so one bad day wou
 range. The raw tables' suites are therefore validated first (`blocking_windows`: the whole range in
 SQL, and only when it fails, bisected down to the bad days); each window that fails gets a run of
 its own, in which its check fails and its downstream assets are skipped, and the good days around
-it run as single runs, unaffected.
+it run as single runs, unaffected. `raw_checks=False` (`cockpit backfill --no-raw-checks`) leaves the
+raw tables' suites out: for rebuilding derived tables from days whose raw rows were validated before
+(by the nightly job, whose results stay in the instance).
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class BackfillReport:
     runs: list[RunOutcome] = field(default_factory=list)
     # windows that a raw table's blocking check fails on (validated before the runs) → those tables
     isolated: dict[tuple[date, date], list[str]] = field(default_factory=dict)
+    raw_checks: bool = True
     seconds: float = 0.0
 
     @property
@@ -139,6 +142,8 @@ class BackfillReport:
         lines.append(f"  checks: {sum(c.passed for c in checks)}/{len(checks)} passed (raw tables "
                      f"{sum(c.passed for c in raw)}/{len(raw)}, derived tables {sum(c.passed for c in derived)}/"
                      f"{len(derived)})")
+        if not self.raw_checks:
+            lines.append("  raw tables not validated (--no-raw-checks): their latest check results are in the UI")
         for c in checks:
             if not c.passed:
                 kind = "BLOCKING" if c.stops_downstream else c.severity
@@ -159,6 +164,7 @@ def run_backfill(
     *,
     instance: dg.DagsterInstance,
     select: Sequence[str] | None = None,
+    raw_checks: bool = True,
     show_progress: bool = True,
 ) -> BackfillReport:
     """Materialize every daily asset (or `select`) for [start, end] with its checks: one run, unless a raw
@@ -166,10 +172,10 @@ def run_backfill(
     from assets.quality import reusing_validations
 
     started = time.perf_counter()
-    job = analytics_job(select)
+    job = analytics_job(select, raw_checks=raw_checks)
     with reusing_validations():  # a run over a window validated just before takes that outcome
         isolated = blocked_windows(job, start, end, show_progress=show_progress)
-        report = BackfillReport(start=start, end=end, isolated=isolated)
+        report = BackfillReport(start=start, end=end, isolated=isolated, raw_checks=raw_checks)
         backfill_id = str(uuid.uuid4())
         for first, last in plan_runs(start, end, list(isolated)):
             report.runs.append(_run(job, first, last, instance, backfill_id, show_progress))
@@ -177,24 +183,24 @@ def run_backfill(
     return report
 
 
-def analytics_job(select: Sequence[str] | None = None) -> dg.JobDefinition:
-    """The nightly job, or its subset for `select`: those assets, their checks and the checks of the raw
-    tables they read."""
+def analytics_job(select: Sequence[str] | None = None, *, raw_checks: bool = True) -> dg.JobDefinition:
+    """The nightly job, or its subset for `select`: those assets, their checks and (unless `raw_checks`
+    is False) the checks of the raw tables they read."""
     from cockpit_pipelines.definitions import defs
 
     job = defs.resolve_job_def(ANALYTICS_JOB)
-    if not select:
+    if not select and raw_checks:
         return job
     keys = job.asset_layer.selected_asset_keys
-    wanted = {dg.AssetKey.from_user_string(s) for s in select}
+    wanted = {dg.AssetKey.from_user_string(s) for s in select} if select else set(keys)
     unknown = wanted - keys
     if unknown:
         names = ", ".join(sorted(k.to_user_string() for k in unknown))
         choices = ", ".join(sorted(k.to_user_string() for k in keys))
         raise ValueError(f"not daily assets: {names}; choose from {choices}")
     graph = job.asset_layer.asset_graph
-    inputs = wanted | {parent for key in wanted for parent in graph.get(key).parent_keys}
-    checks = {c for c in graph.asset_check_keys if c.asset_key in inputs}
+    parents = {parent for key in wanted for parent in graph.get(key).parent_keys} if raw_checks else set()
+    checks = {c for c in graph.asset_check_keys if c.asset_key in wanted | parents}
     return job.get_subset(asset_selection=wanted, asset_check_selection=checks)
 
 
@@ -207,6 +213,8 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
 
     tables = sorted(key.asset_key.path[-1] for key in job.asset_layer.asset_graph.asset_check_keys
                     if key.asset_key.path[0] == "raw")
+    if not tables:
+        return {}
     warehouse = WarehouseResource(url=os.environ.get(WAREHOUSE_URL_ENV) or None)
     window = Window(datetime.combine(start, datetime.min.time()), datetime.combine(end + DAY, datetime.min.time()))
     found: dict[tuple[date, date], list[str]] = {}

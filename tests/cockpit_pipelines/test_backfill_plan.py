@@ -1,12 +1,14 @@
-"""How `cockpit backfill` cuts a range into runs around the windows a raw table's blocking check fails on."""
+"""How `cockpit backfill` cuts a range into runs around the windows a raw table's blocking check fails on,
+and which checks its runs hold."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import dagster as dg
 import pytest
 
-from cockpit_pipelines.backfill import plan_runs, window_text
+from cockpit_pipelines.backfill import BackfillReport, analytics_job, plan_runs, window_text
 
 D = [date(2026, 3, d) for d in range(1, 32)]
 
@@ -32,3 +34,26 @@ def test_each_blocked_window_runs_alone_and_the_good_days_around_it_run_together
 def test_windows_read_as_partitions() -> None:
     assert window_text(D[0], D[0]) == "2026-03-01"
     assert window_text(D[0], D[1]) == "2026-03-01..2026-03-02"
+
+
+def _checks(job: dg.JobDefinition) -> set[str]:
+    return {key.to_user_string() for key in job.asset_layer.asset_graph.asset_check_keys}
+
+
+def test_a_selection_runs_its_checks_and_by_default_those_of_the_raw_tables_it_reads() -> None:
+    assert _checks(analytics_job(["usage_hourly"])) == {"raw/usage_events:expectation_suite",
+                                                       "usage_hourly:expectation_suite"}
+    assert _checks(analytics_job(["usage_hourly"], raw_checks=False)) == {"usage_hourly:expectation_suite"}
+
+
+def test_without_raw_checks_every_daily_asset_keeps_its_own_check() -> None:
+    full, derived_only = analytics_job(), analytics_job(raw_checks=False)
+    assert derived_only.asset_layer.selected_asset_keys == full.asset_layer.selected_asset_keys
+    assert _checks(derived_only) == {c for c in _checks(full) if not c.startswith("raw/")}
+    assert any(c.startswith("raw/") for c in _checks(full))
+
+
+def test_a_report_without_raw_checks_says_so() -> None:
+    assert not any("--no-raw-checks" in line for line in BackfillReport(D[0], D[1]).summary_lines())
+    lines = BackfillReport(D[0], D[1], raw_checks=False).summary_lines()
+    assert "  raw tables not validated (--no-raw-checks): their latest check results are in the UI" in lines
