@@ -29,6 +29,7 @@ import dagster as dg
 import polars as pl
 
 from assets.raw import raw_key
+from cockpit_pipelines import validation_worker
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines.sqltext import sql_literal
 from cockpit_pipelines.partitions import daily_partitions
@@ -291,7 +292,11 @@ def validate_suite(warehouse: WarehouseResource, table: str, window: Window) -> 
     key = (warehouse.engine.describe(), table, suite_window(table, window))
     if _reusable is not None and key in _reusable:
         return _reusable[key]
-    outcome = _validate(warehouse, table, window)
+    if validation_worker.running():
+        outcome = validation_worker.call(_validate_at, warehouse.engine.url.render_as_string(hide_password=False),
+                                         table, window)
+    else:
+        outcome = _validate(warehouse, table, window)
     if _reusable is not None:
         _reusable[key] = outcome
     return outcome
@@ -328,6 +333,11 @@ def _validate(warehouse: WarehouseResource, table: str, window: Window) -> Suite
         rows = int(warehouse.query(f"SELECT COUNT(*) FROM ({query}) AS window_rows")[0][0])
     failures = [_failure(r, rows, warehouse, query) for r in detailed if not r.success]
     return SuiteOutcome(table, scope, evaluated=len(quick.results), rows=rows, failures=failures)
+
+
+def _validate_at(url: str, table: str, window: Window) -> SuiteOutcome:
+    """`_validate` on the warehouse at `url` (in the validation worker)."""
+    return _validate(WarehouseResource(url=url), table, window)
 
 
 @contextlib.contextmanager

@@ -124,6 +124,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 # -- backfill -------------------------------------------------------------------------------------
 def cmd_backfill(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.validation_worker import validation_worker
+
+    with validation_worker():  # importing what the checks need while Dagster starts and the assets run
+        return _backfill(args)
+
+
+def _backfill(args: argparse.Namespace) -> int:
     from datetime import date
 
     import dagster as dg
