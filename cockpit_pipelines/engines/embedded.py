@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -51,16 +52,23 @@ def is_running() -> bool:
     return info is not None and info.is_running()
 
 
+_starting = threading.Lock()
+
+
 def ensure_embedded() -> str:
-    """Start the embedded server if needed, create the `cockpit` database, return its SQLAlchemy URL."""
-    server = _server()
-    socket_dir = server.get_postmaster_info().socket_dir
-    admin = f"host={socket_dir} user=postgres dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE]).fetchone()
-        if not exists:
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # another process was first
-                conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+    """Start the embedded server if needed, create the `cockpit` database, return its SQLAlchemy URL.
+
+    One thread at a time: the first use of the warehouse may come from several threads at once (an
+    asset reading its window over two connections), and two starts of the server race."""
+    with _starting:
+        socket_dir = _server().get_postmaster_info().socket_dir
+        admin = f"host={socket_dir} user=postgres dbname=postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE]).fetchone()
+            if not exists:
+                # another process was first: DuplicateDatabase, or a UniqueViolation while both create it
+                with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                    conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
     return f"postgresql+psycopg://postgres@/{EMBEDDED_DATABASE}?host={socket_dir}"
 
 
