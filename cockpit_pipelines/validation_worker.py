@@ -1,8 +1,9 @@
 """A worker process for the expectation suites of one command (`cockpit backfill`).
 
-Importing Dagster and Great Expectations takes seconds. Started first thing, the worker imports them
-while the command goes on with its own work until the first check (starting Dagster, building the
-assets that come before it); the checks then hand their validation to it. This module imports neither.
+Importing Great Expectations takes seconds. Started first thing, the worker imports it and the suites'
+validation (`cockpit_pipelines.suites`, which imports no Dagster) while the command goes on with its
+own work until the first check (starting Dagster, building the assets that come before it); the
+checks then hand their validation to it. This module imports neither.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _serve(conn: Connection) -> None:
     import great_expectations  # noqa: F401
     from tqdm import tqdm
 
-    import assets.quality  # noqa: F401
+    import cockpit_pipelines.suites  # noqa: F401
 
     # GX's progress bars (tqdm) would create a multiprocessing lock, a semaphore that a stopped worker
     # leaves behind; the worker runs one call at a time, so a thread lock does.

@@ -33,6 +33,11 @@ def render_literals(sql: str, params: Mapping[str, Any] | None, family: str) -> 
     return _PARAM.sub(literal, sql)
 
 
+def quote_identifier(name: str, family: str) -> str:
+    """`"name"` on PostgreSQL, `` `name` `` on the MySQL family."""
+    return f'"{name}"' if family == "postgresql" else f"`{name}`"
+
+
 def sql_literal(value: Any, family: str) -> str:
     if value is None:
         return "NULL"

@@ -28,6 +28,7 @@ import polars as pl
 
 from cockpit_pipelines.contracts import Contracts, Table, contracts
 from cockpit_pipelines.engines.base import Engine, Load
+from cockpit_pipelines.engines.sqltext import quote_identifier
 from cockpit_pipelines.generator.conform import conform, for_engine
 from cockpit_pipelines.generator.facts import Day, generate_day
 from cockpit_pipelines.generator.reference import Reference, build_reference
@@ -124,7 +125,7 @@ def _missing(engine: Engine, table: Table, frame: pl.DataFrame) -> pl.DataFrame:
         if not key or frame.height == 0:
             continue
         text = "::text" if engine.family == "postgresql" else ""
-        cols = ", ".join(f"{_quote(engine, c)}{text}" for c in key)
+        cols = ", ".join(f"{quote_identifier(c, engine.family)}{text}" for c in key)
         rows = engine.query(f"SELECT {cols} FROM {table.name}")
         if rows:
             existing = pl.DataFrame(rows, schema=dict.fromkeys(key, pl.String), orient="row")
@@ -132,10 +133,6 @@ def _missing(engine: Engine, table: Table, frame: pl.DataFrame) -> pl.DataFrame:
             frame = frame.filter(keys.join(existing.with_columns(pl.lit(True).alias("__in")), on=list(key),
                                            how="left", maintain_order="left")["__in"].is_null())
     return frame
-
-
-def _quote(engine: Engine, column: str) -> str:
-    return f'"{column}"' if engine.family == "postgresql" else f"`{column}`"
 
 
 @dataclass(frozen=True)
@@ -191,7 +188,7 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
     bounds = f"'{lo:%Y-%m-%d %H:%M:%S}'", f"'{lo + timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
     for name in reversed(list(frames)):
         if name not in into:
-            column = _quote(engine, catalog.table(name).time_column)
+            column = quote_identifier(catalog.table(name).time_column, engine.family)
             load.execute(f"DELETE FROM {name} WHERE {column} >= {bounds[0]} AND {column} < {bounds[1]}")
     written: dict[str, int] = {}
     for name, frame in frames.items():

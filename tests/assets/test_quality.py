@@ -31,7 +31,6 @@ from assets.quality import (
     CHECK_NAME,
     VIOLATION_NAMESPACE,
     ScanTarget,
-    Window,
     ascii_digits,
     checks_for,
     find_violations,
@@ -48,6 +47,7 @@ from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.migrations import MigrationRunner
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import REPO_ROOT
+from cockpit_pipelines.suites import Window
 
 CLEAN_DAY, BAD_DAY, SCAN_DAY = date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 8)
 DERIVED_DAY = date(2026, 2, 10)  # another month: usage_monthly's bad row stays out of CLEAN_DAY's month
@@ -414,7 +414,7 @@ def test_a_reference_suite_validates_the_whole_table(warehouse: WarehouseResourc
     finally:
         warehouse.execute("DELETE FROM metadata_standards WHERE id = 'zz-test'")
     assert outcome.window is None
-    assert outcome.severity == dg.AssetCheckSeverity.WARN
+    assert outcome.severity == "warn" and not outcome.blocks
     assert [f.rule.split("(")[1].split(",")[0] for f in outcome.failures] == ["created_at", "updated_at"]
 
 

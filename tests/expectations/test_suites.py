@@ -2,15 +2,16 @@
 columns, and covers its table's contract (NOT NULL, value sets, ranges, soft references, derived keys)."""
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pytest
 
-from assets import quality
-from assets.quality import SEVERITIES, load_suite, read_suite, suite_tables, window_query
+from cockpit_pipelines import suites
 from cockpit_pipelines.contracts import Table, contracts
+from cockpit_pipelines.suites import SEVERITIES, load_suite, read_suite, suite_tables, window_query
 
 SUITES = suite_tables()
 # usage_daily's grain has a nullable user_id; GX's compound uniqueness compares NULLs with `=` on
@@ -45,7 +46,7 @@ def test_suite_loads_exactly_the_expectations_it_lists(table: str) -> None:
 
 
 def test_a_suite_with_an_unknown_expectation_type_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quality, "EXPECTATIONS_DIR", tmp_path)
+    monkeypatch.setattr(suites, "EXPECTATIONS_DIR", tmp_path)
     (tmp_path / "t.json").write_text(json.dumps({"name": "t", "expectations": [
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "meta": {"severity": "error"}},
         {"type": "expect_column_values_to_be_frobnicated", "kwargs": {"column": "a"}, "meta": {"severity": "warn"}},
@@ -56,7 +57,7 @@ def test_a_suite_with_an_unknown_expectation_type_is_refused(tmp_path: Path, mon
 
 
 def test_a_suite_rule_without_severity_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(quality, "EXPECTATIONS_DIR", tmp_path)
+    monkeypatch.setattr(suites, "EXPECTATIONS_DIR", tmp_path)
     (tmp_path / "t.json").write_text(json.dumps({"name": "t", "expectations": [
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "meta": {"severity": "fatal"}},
     ]}))
@@ -120,7 +121,7 @@ def _unique_keys(table: str) -> set[tuple[str, ...]]:
 
 
 def test_window_query_bounds_the_time_column_with_engine_literals() -> None:
-    window = quality.Window(quality.datetime(2026, 1, 3), quality.datetime(2026, 1, 4))
+    window = suites.Window(datetime(2026, 1, 3), datetime(2026, 1, 4))
     usage = contracts().table("usage_events")
     assert window_query(usage, window, "mysql") == (
         "SELECT * FROM usage_events WHERE `time` >= TIMESTAMP '2026-01-03 00:00:00.000000' "
@@ -134,9 +135,9 @@ def test_window_query_bounds_the_time_column_with_engine_literals() -> None:
 
 
 def test_monthly_tables_are_validated_over_whole_months() -> None:
-    window = quality.Window(quality.datetime(2026, 1, 31), quality.datetime(2026, 2, 2))
-    assert quality.suite_window("usage_monthly", window) == quality.Window(
-        quality.datetime(2026, 1, 1), quality.datetime(2026, 3, 1)
+    window = suites.Window(datetime(2026, 1, 31), datetime(2026, 2, 2))
+    assert suites.suite_window("usage_monthly", window) == suites.Window(
+        datetime(2026, 1, 1), datetime(2026, 3, 1)
     )
-    assert quality.suite_window("usage_daily", window) == window
-    assert quality.suite_window("metadata_standards", window) is None
+    assert suites.suite_window("usage_daily", window) == window
+    assert suites.suite_window("metadata_standards", window) is None
