@@ -58,7 +58,6 @@ def partition_window(context: dg.AssetCheckExecutionContext | dg.AssetExecutionC
     )
 
 
-
 # --- validation ----------------------------------------------------------------------------------
 
 
@@ -79,7 +78,6 @@ def check_result(outcome: SuiteOutcome, extra: Mapping[str, Any] | None = None) 
     severity = dg.AssetCheckSeverity.WARN if outcome.severity == "warn" else dg.AssetCheckSeverity.ERROR
     return dg.AssetCheckResult(passed=outcome.passed, severity=severity, description=outcome.description(),
                                metadata=metadata)
-
 
 
 # Outcomes kept inside `reusing_validations()`: (warehouse, table, validated window) → outcome.
@@ -116,7 +114,6 @@ def validate_suite(warehouse: WarehouseResource, table: str, window: Window) -> 
     return outcome
 
 
-
 def blocking_windows(warehouse: WarehouseResource, table: str, window: Window, *,
                      failing: bool = False) -> list[Window]:
     """Where inside `window` the suite of `table` fails an `error` rule (what its blocking check stops).
@@ -149,7 +146,6 @@ def partitions_text(window: Window) -> str:
     """The daily partitions of a window: `2026-04-01`, or `2026-03-30..2026-03-31`."""
     first, last = window.start.date(), (window.end - timedelta(days=1)).date()
     return str(first) if first >= last else f"{first}..{last}"
-
 
 
 # --- asset checks --------------------------------------------------------------------------------

@@ -126,7 +126,6 @@ class Window:
                       following.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
-
 def suite_window(table: str, window: Window) -> Window | None:
     """The window a suite validates: suite `meta.window` is `day` (default), `month` or `all`."""
     grain = (read_suite(table).get("meta") or {}).get("window", "day")
@@ -289,7 +288,6 @@ def _raise_unevaluated(table: str, results: Sequence[ExpectationValidationResult
     errors = [f"{rule_text(r)}: {message}" for r in results if (message := _exception(r))]
     if errors:
         raise RuntimeError(f"expectations/{table}.json could not be evaluated:\n" + "\n".join(errors))
-
 
 
 def _exception(result: ExpectationValidationResult) -> str | None:
