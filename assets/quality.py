@@ -33,7 +33,16 @@ from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
-from cockpit_pipelines.suites import SuiteOutcome, Window, read_suite, suite_tables, suite_window, validate, validate_at
+from cockpit_pipelines.suites import (
+    SuiteOutcome,
+    Window,
+    kept_outcome,
+    read_suite,
+    suite_tables,
+    suite_window,
+    validate,
+    validate_at,
+)
 
 CHECK_NAME = "expectation_suite"
 
@@ -70,6 +79,8 @@ def check_result(outcome: SuiteOutcome, extra: Mapping[str, Any] | None = None) 
         "expectations_evaluated": dg.MetadataValue.int(outcome.evaluated),
         "expectations_failed": dg.MetadataValue.int(len(outcome.failures)),
     }
+    if outcome.kept_from:
+        metadata["kept_validation_of"] = dg.MetadataValue.timestamp(outcome.kept_from)
     if outcome.failures:
         metadata["failing_rules"] = dg.MetadataValue.text("\n".join(f.describe() for f in outcome.failures))
         metadata["sample_failing_values"] = dg.MetadataValue.json({f.rule: f.sample for f in outcome.failures})
@@ -104,10 +115,12 @@ def validate_suite(warehouse: WarehouseResource, table: str, window: Window) -> 
     key = (warehouse.engine.describe(), table, suite_window(table, window))
     if _reusable is not None and key in _reusable:
         return _reusable[key]
-    if validation_worker.running():
+    # A kept validation is looked up here, without waiting for the worker's Great Expectations import.
+    outcome = kept_outcome(warehouse.engine, table, window)
+    if outcome is None and validation_worker.running():
         outcome = validation_worker.call(validate_at, warehouse.engine.url.render_as_string(hide_password=False),
                                          table, window)
-    else:
+    elif outcome is None:
         outcome = validate(warehouse.engine, table, window)
     if _reusable is not None:
         _reusable[key] = outcome

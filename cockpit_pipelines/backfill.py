@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -52,6 +52,8 @@ class CheckOutcome:
     description: str
     failing: str = ""
     partitions: str = ""  # the run's partition window
+    kept_from: datetime | None = None  # a passing validation kept from an earlier run, taken
+
 
     @property
     def stops_downstream(self) -> bool:
@@ -144,6 +146,12 @@ class BackfillReport:
                      f"{len(derived)})")
         if not self.raw_checks:
             lines.append("  raw tables not validated (--no-raw-checks): their latest check results are in the UI")
+        kept = {c.asset: c.kept_from for c in checks if c.kept_from}
+        if kept:
+            tables = ", ".join(f"{asset} (validated {moment:%Y-%m-%d %H:%M} UTC)"
+                               for asset, moment in sorted(kept.items()))
+            lines.append(f"  kept validations taken, no row they read has changed since: {tables}; "
+                         "--revalidate validates them again")
         for c in checks:
             if not c.passed:
                 kind = "BLOCKING" if c.stops_downstream else c.severity
@@ -299,6 +307,7 @@ def _outcome(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: d
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.asset_check_evaluation_data
             failing = data.metadata.get("failing_rules") or data.metadata.get("sample_failing_values")
+            kept = data.metadata.get("kept_validation_of")
             run.checks.append(
                 CheckOutcome(
                     asset=data.asset_check_key.asset_key.to_user_string(),
@@ -309,6 +318,7 @@ def _outcome(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: d
                     description=data.description or "",
                     failing=str(failing.value) if failing else "",
                     partitions=run.window,
+                    kept_from=datetime.fromtimestamp(kept.value, UTC) if kept else None,
                 )
             )
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:

@@ -124,8 +124,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 # -- backfill -------------------------------------------------------------------------------------
 def cmd_backfill(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.validation_ledger import REVALIDATE_ENV
     from cockpit_pipelines.validation_worker import validation_worker
 
+    if args.revalidate:
+        os.environ[REVALIDATE_ENV] = "1"  # before the worker starts: it reads it too
     with validation_worker():  # importing what the checks need while Dagster starts and the assets run
         return _backfill(args)
 
@@ -221,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--no-raw-checks", action="store_true",
                           help="leave out the raw tables' suites (the blocking gate before the assets): to rebuild "
                           "derived tables from days whose raw rows were validated before, e.g. by the nightly job")
+    backfill.add_argument("--revalidate", action="store_true",
+                          help="validate every suite, even where a passing validation of the same rows is kept "
+                          "(PostgreSQL keeps one per table and window until a row it read changes)")
     backfill.set_defaults(func=cmd_backfill)
 
     archive = sub.add_parser("archive", help="run the retention policies now: archive due rows to Parquet, then delete")

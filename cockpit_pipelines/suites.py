@@ -23,6 +23,7 @@ from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
+from cockpit_pipelines.validation_ledger import Ledger, open_ledger
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
@@ -194,6 +195,8 @@ class SuiteOutcome:
     evaluated: int
     rows: int
     failures: list[RuleFailure] = field(default_factory=list)
+    # A passing validation kept from an earlier run (`validation_ledger`): when it was validated.
+    kept_from: datetime | None = None
 
     @property
     def passed(self) -> bool:
@@ -212,6 +215,9 @@ class SuiteOutcome:
 
     def description(self) -> str:
         where = f"{self.rows} rows in {self.window}" if self.window else f"{self.rows} rows (whole table)"
+        if self.kept_from:
+            return (f"{self.evaluated} expectations passed on {where}, validated at "
+                    f"{self.kept_from:%Y-%m-%d %H:%M:%S} UTC; none of the rows it read has changed since")
         if self.passed:
             return f"{self.evaluated} expectations passed on {where}"
         errors = sum(f.severity == "error" for f in self.failures)
@@ -220,7 +226,8 @@ class SuiteOutcome:
 
 
 def validate(engine: Engine, table: str, window: Window) -> SuiteOutcome:
-    """Validate `table`'s suite over the window, in SQL on the engine.
+    """Validate `table`'s suite over the window, in SQL on the engine, or take the passing validation
+    kept from an earlier run when none of the rows it read has changed since (`validation_ledger`).
 
     GX sees the window as a view (of its query): for a query, its column reflection would fetch every
     row of the window into this process. The suite is validated in two passes: first every expectation
@@ -229,12 +236,43 @@ def validate(engine: Engine, table: str, window: Window) -> SuiteOutcome:
     when no value fails); then, only if some fail, those again with SUMMARY, for their counts and
     samples.
     """
+    ledger, kept = _kept(engine, table, window)
+    if kept:
+        return kept
+    scope = suite_window(table, window)
+    outcome = _validate(engine, table, scope, window_query(contracts().table(table), scope, engine.family))
+    if ledger and outcome.passed:
+        ledger.keep(outcome.rows, outcome.evaluated)
+    return outcome
+
+
+def kept_outcome(engine: Engine, table: str, window: Window) -> SuiteOutcome | None:
+    """The passing validation of `table`'s suite over the window kept from an earlier run, when none of
+    the rows it read has changed since (no Great Expectations needed)."""
+    return _kept(engine, table, window)[1]
+
+
+def _kept(engine: Engine, table: str, window: Window) -> tuple[Ledger | None, SuiteOutcome | None]:
+    scope = suite_window(table, window)
+    query = window_query(contracts().table(table), scope, engine.family)
+    suite = read_suite(table)
+    ledger = open_ledger(engine, table, suite, str(scope) if scope else "all", [query, *_rule_queries(suite, query)])
+    kept = ledger.kept() if ledger else None
+    if kept is None:
+        return ledger, None
+    return ledger, SuiteOutcome(table, scope, evaluated=kept.evaluated, rows=kept.rows, kept_from=kept.validated_at)
+
+
+def _rule_queries(suite: Mapping[str, Any], query: str) -> list[str]:
+    """The SQL rules of the suite, over the rows of `query`."""
+    return [e["kwargs"]["unexpected_rows_query"].format(batch=f"({query}) AS batch_rows")
+            for e in suite.get("expectations") or [] if e.get("type") == UNEXPECTED_ROWS]
+
+
+def _validate(engine: Engine, table: str, scope: Window | None, query: str) -> SuiteOutcome:
     from great_expectations.core import ExpectationSuite
 
     suite = load_suite(table)
-    contract = contracts().table(table)
-    scope = suite_window(table, window)
-    query = window_query(contract, scope, engine.family)
     parameters = {"now": datetime.now(UTC).replace(tzinfo=None)}
     with _window_batch(engine, table, query) as batch:
         quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"},

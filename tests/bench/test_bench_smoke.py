@@ -47,6 +47,7 @@ def test_bench_reports_every_figure_at_a_small_scale(tmp_path: Path, capsys: pyt
     assert postgres["window"]["peak_rss"]["peak_rss_bytes"] > 0
     for label in ("day", "window"):
         assert len(postgres[label]["cli_runs"]) == 1 and postgres[label]["cli_s"] > 0
+        assert len(postgres[label]["cli_kept_runs"]) == 1 and postgres[label]["cli_kept_s"] > 0
         assert len(postgres[label]["cli_derived_runs"]) == 1 and postgres[label]["cli_derived_s"] > 0
         assert postgres[label]["cli_fixed"]["startup_s"] > 0 and postgres[label]["cli_fixed"]["gx_import_s"] > 0
     assert postgres["landing"]["rows"] > 0 and postgres["landing"]["quarantined"] == 0
