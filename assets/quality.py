@@ -4,9 +4,11 @@ Each `expectations/<table>.json` is a GX 1.x suite and the one place its table's
 becomes one asset check on the table's asset (raw tables: `raw/<table>`, derived tables: `<table>`)
 that validates only the rows of the run's partition window (the table's `time_column` in [start,
 end)), in SQL on the warehouse through a GX SQL data source (`cockpit_pipelines.suites`, which
-imports no Dagster). A failed `error` rule fails the check with ERROR severity, and since every
-check is blocking, the downstream assets of the run are not built from that window; a failure of
-`warn` rules only is a WARN.
+imports no Dagster), unless a passing validation of the same window is kept and none of the rows it
+read has changed since (`cockpit_pipelines.validation_ledger`, PostgreSQL): the check then takes it,
+with `kept_validation_of` in its metadata. A failed `error` rule fails the check with ERROR severity,
+and since every check is blocking, the downstream assets of the run are not built from that window; a
+failure of `warn` rules only is a WARN.
 
 `metadata_compliance_scan` applies the active `metadata_standards` to the platform's own data (as
 configured in `policies/compliance_scan.yaml`) and records new violations in `metadata_violations`.

@@ -7,7 +7,9 @@ SQL, and only when it fails, bisected down to the bad days); each window that fa
 its own, in which its check fails and its downstream assets are skipped, and the good days around
 it run as single runs, unaffected. `raw_checks=False` (`cockpit backfill --no-raw-checks`) leaves the
 raw tables' suites out: for rebuilding derived tables from days whose raw rows were validated before
-(by the nightly job, whose results stay in the instance).
+(by the nightly job, whose results stay in the instance). Without it, a suite whose passing validation
+of the same window is kept, none of its rows changed since (`validation_ledger`), is not validated
+again; `--revalidate` validates regardless.
 """
 
 from __future__ import annotations
