@@ -155,6 +155,11 @@ class Engine(ABC):
         anywhere in the table. None where the engine has no such partitions."""
         return []
 
+    def month_partition(self, load: Load, table: str, day: date) -> str | None:
+        """The partition of `table` that holds `day`'s month, where the engine has one attached (a load
+        writes it directly, not through the partitioned table); None otherwise."""
+        return None
+
     @contextlib.contextmanager
     def load_transaction(self) -> Iterator[Load]:
         """One transaction of a bulk load (statements and bulk inserts), committed on success."""

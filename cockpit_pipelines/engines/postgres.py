@@ -8,7 +8,7 @@ import queue
 import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import polars as pl
@@ -192,6 +192,7 @@ class PostgresEngine(Engine):
         return created
 
     def new_month_partitions(self, tables: Sequence[str], month: date) -> list[str]:
+        month = month.replace(day=1)
         following = next_month(month)
         fresh = []
         for table in tables:
@@ -210,6 +211,7 @@ class PostgresEngine(Engine):
         are loaded; then every index of the parent is built on each by sort, and the tables are attached
         (their indexes become partitions of the parent's) and their CHECKs dropped. All in the load's
         transaction: the month appears whole at commit, or not at all."""
+        month = month.replace(day=1)  # the whole month: no row of it is anywhere in the tables yet
         lower, upper = f"'{month.isoformat()}'", f"'{next_month(month).isoformat()}'"
         load.execute(f"SET LOCAL maintenance_work_mem = '{BULK_MAINTENANCE_WORK_MEM}'")
         built: dict[str, str] = {}
@@ -230,6 +232,23 @@ class PostgresEngine(Engine):
         for table, name in built.items():
             load.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ({lower}) TO ({upper})")
             load.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
+
+    def month_partition(self, load: Load, table: str, day: date) -> str | None:
+        """`<table>_pYYYYMM` when it is attached to `table` and its bounds hold the whole day."""
+        name = partition_name(table, day)
+        found = load.query(
+            "SELECT pg_get_partition_constraintdef(i.inhrelid), a.attname, format_type(a.atttypid, a.atttypmod) "
+            "FROM pg_inherits i JOIN pg_partitioned_table p ON p.partrelid = i.inhparent "
+            "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+            f"WHERE i.inhrelid = to_regclass('{name}') AND i.inhparent = to_regclass('{table}')"
+        )
+        if not found:
+            return None
+        constraint, key, key_type = found[0]
+        first, last = datetime.combine(day, time.min), datetime.combine(day, time.max)
+        holds = load.query(f'SELECT bool_and({constraint}) FROM (VALUES (CAST(\'{first}\' AS {key_type})), '
+                           f'(CAST(\'{last}\' AS {key_type}))) AS v("{key}")')
+        return name if holds[0][0] else None
 
     def partition_key(self, table: str) -> str | None:
         """The partition key column of a range-partitioned table; None for any other table."""

@@ -178,8 +178,12 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
                     into: dict[str, str]) -> dict[str, int]:
     """Delete the day's window from each table of `frames` (children first), then bulk-load the rows
     (parents first); a table in `into` is loaded into the new partition built for it instead (which
-    holds no row to delete, and takes its rows frozen)."""
+    holds no row to delete, and takes its rows frozen), and a partitioned table whose month has a
+    partition already is written there directly: a write to that month alone, which leaves the kept
+    validations of the table's other months standing (`validation_ledger`)."""
     catalog = contracts()
+    targets = {name: into.get(name) or (catalog.table(name).partitioned and engine.month_partition(load, name, day))
+               or name for name in frames}
     lo = datetime.combine(day, datetime.min.time())
     # Literal bounds, untyped, so that they take the column's type: the plan is made for the day and
     # prunes to its partition, locking no other. A generic plan of a parameterized DELETE (as a statement
@@ -189,11 +193,11 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
     for name in reversed(list(frames)):
         if name not in into:
             column = quote_identifier(catalog.table(name).time_column, engine.family)
-            load.execute(f"DELETE FROM {name} WHERE {column} >= {bounds[0]} AND {column} < {bounds[1]}")
+            load.execute(f"DELETE FROM {targets[name]} WHERE {column} >= {bounds[0]} AND {column} < {bounds[1]}")
     written: dict[str, int] = {}
     for name, frame in frames.items():
         if frame.height:
-            load.insert(into.get(name, name), for_engine(frame, engine.family), fresh=name in into)
+            load.insert(targets[name], for_engine(frame, engine.family), fresh=name in into)
         written[name] = frame.height
     return written
 

@@ -357,6 +357,19 @@ def test_a_month_with_rows_already_in_the_default_partition_loads_day_by_day(fre
     assert engine.scalar("SELECT count(*) FROM usage_events_p202603") == frames["usage_events"].height
 
 
+def test_a_month_first_loaded_mid_month_gets_a_whole_month_partition_and_its_earlier_days_go_there(
+        fresh_postgres: str) -> None:
+    """A fresh month built from its 30th covers the whole month; the 29th, loaded after, is written into
+    it directly (not through the partitioned table, and not into DEFAULT)."""
+    engine = engine_for(fresh_postgres)
+    generate(engine, DAY, 1, scale=SCALE, seed=3)
+    generate(engine, DAY - timedelta(days=1), 1, scale=SCALE, seed=3)
+    bounds = engine.scalar("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'usage_events_p202603'")
+    assert bounds == "FOR VALUES FROM ('2026-03-01 00:00:00+00') TO ('2026-04-01 00:00:00+00')"
+    assert engine.scalar("SELECT count(*) FROM usage_events_default") == 0
+    assert engine.scalar("SELECT count(DISTINCT CAST(\"time\" AS date)) FROM usage_events_p202603") == 2
+
+
 def test_binary_copy_stores_what_csv_copy_stores(shared_postgres: str) -> None:
     """The generator's load transaction on PostgreSQL (binary COPY, `BinaryCopy`) and `insert_frame`
     (CSV COPY, as the landing zone loads) store the same rows, for every raw table."""

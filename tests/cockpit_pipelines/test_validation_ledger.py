@@ -11,12 +11,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from shared_databases import fresh_database, migrated
 
 from cockpit_pipelines import suites
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.load import ensure_partitions, generate
 from cockpit_pipelines.validation_ledger import REVALIDATE_ENV, TRIGGER
-from tests.cockpit_pipelines.shared_databases import fresh_database, migrated
 
 DAY = date(2026, 10, 5)
 WINDOW = suites.Window(datetime(2026, 10, 5), datetime(2026, 10, 6))
@@ -119,6 +119,14 @@ def test_writes_to_another_month_keep_the_validation(engine: Engine) -> None:
          "UPDATE usage_events_p202611 SET input_tokens = 0 WHERE false",
          "CREATE TABLE probe_unrelated (id integer)", "INSERT INTO probe_unrelated VALUES (1)")
     assert suites.kept_outcome(engine, TABLE, WINDOW) is not None
+
+
+def test_loading_another_month_keeps_the_validation_and_the_same_month_does_not(engine: Engine) -> None:
+    """`cockpit generate` writes an existing month's partition directly, not through the partitioned table."""
+    generate(engine, date(2026, 11, 3), 1, scale=0.02)
+    assert suites.kept_outcome(engine, TABLE, WINDOW) is not None
+    generate(engine, date(2026, 10, 7), 1, scale=0.02)
+    assert suites.kept_outcome(engine, TABLE, WINDOW) is None
 
 
 def test_a_failing_validation_is_not_kept(engine: Engine) -> None:
