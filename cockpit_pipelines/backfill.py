@@ -15,6 +15,7 @@ again; `--revalidate` validates regardless.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 import uuid
@@ -269,31 +270,34 @@ def _run(job: dg.JobDefinition, start: date, end: date, instance: dg.DagsterInst
     )
     tags = {**partitions, "cockpit/kind": "backfill", BACKFILL_TAG: backfill_id}
     outcome: dict[str, dg.ExecuteInProcessResult] = {}
+    # The run's materializations as the instance stores them, for the progress line: the instance calls
+    # its listeners on the run's thread, so the progress needs no polling of the event log.
+    materialized: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+
+    def listen(entry: dg.EventLogEntry) -> None:
+        if entry.dagster_event and entry.dagster_event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            materialized.put(entry.dagster_event.asset_key.to_user_string())
 
     def execute() -> None:
-        outcome["result"] = job.execute_in_process(
-            instance=instance, tags=tags, run_id=run_id, raise_on_error=False, run_config=QUIET
-        )
+        try:
+            outcome["result"] = job.execute_in_process(
+                instance=instance, tags=tags, run_id=run_id, raise_on_error=False, run_config=QUIET
+            )
+        finally:
+            materialized.put(None)
 
+    instance.add_event_listener(run_id, listen)
     started = time.perf_counter()
     worker = threading.Thread(target=execute, name="cockpit-backfill")
     worker.start()
     with Progress(f"backfill {window_text(start, end)}", total=len(keys), unit="asset") as progress:
         seen: set[str] = set()
-        running = True
-        while running:
-            worker.join(timeout=0.5)
-            running = worker.is_alive()
-            for asset in _materialized_assets(instance, run_id) - seen:
-                seen.add(asset)
-                if show_progress:
-                    progress.advance(label=asset)
+        while (asset := materialized.get()) is not None:
+            if show_progress and asset not in seen:
+                progress.advance(label=asset)
+            seen.add(asset)
+    worker.join()
     return _outcome(outcome["result"], run_id, start, end, keys, time.perf_counter() - started)
-
-
-def _materialized_assets(instance: dg.DagsterInstance, run_id: str) -> set[str]:
-    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    return {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in records}
 
 
 def _outcome(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: date,

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, dagster_home
+
+# The cycle collector's young-generation threshold (Python's default: 700 allocations). Dagster's events
+# and Polars' results allocate many short-lived containers: at 700, a ten-day backfill ran ~730
+# collections, 0.7 s of its main thread; at this, ten.
+GC_YOUNG_THRESHOLD = 50_000
 
 
 def ensure_dagster_home() -> Path:
@@ -138,8 +146,10 @@ def _backfill(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
+    import cockpit_pipelines.definitions  # noqa: F401
     from cockpit_pipelines.backfill import run_backfill
 
+    gc.freeze()  # modules and definitions live as long as the command: no collection needs to walk them
     try:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     except ValueError as exc:
@@ -291,5 +301,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The `cockpit` console script: `main`, then `exit_now` with its status."""
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+    exit_now(main())
+
+
+def exit_now(status: int) -> None:
+    """End the process as Python would (threads joined, exit handlers run, output flushed) but without
+    the interpreter's teardown of every module and object, which takes most of a second once Dagster,
+    Polars and Great Expectations are loaded and holds nothing a finished command needs."""
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

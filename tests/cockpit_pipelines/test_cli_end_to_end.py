@@ -358,6 +358,9 @@ def test_the_commands_succeed_and_summarize_their_checks(pipelines: Callable[[st
         passed, total = checks[0].split()[1].split("/")
         assert passed == total and int(total) >= 15, checks
         assert all(f"materialized {table}" in out for table in KEYS), out
+        # The progress lines follow the run's materializations as the instance stores them.
+        shown = re.findall(r"^backfill [0-9.-]+: \d+/\d+ (\S+) \(", pipeline.runs[name].stderr, re.MULTILINE)
+        assert set(KEYS) <= set(shown) and len(shown) == len(set(shown)), pipeline.runs[name].stderr
     # The metadata compliance scan found the generator's non-Zulu text instants and non-ISO dates in the
     # JSON payloads (issue 5, 3.): compliance_scores reflects the platform's own data.
     scanned = next(line for line in pipeline.runs["full"].stdout.splitlines() if "metadata_compliance_scan" in line)
