@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
 import os
 import signal
 import sys
@@ -12,12 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, dagster_home
-
-# The cycle collector's young-generation threshold (Python's default: 700 allocations). Dagster's events
-# and Polars' results allocate many short-lived containers: at 700, a ten-day backfill ran ~730
-# collections, 0.7 s of its main thread; at this, ten.
-GC_YOUNG_THRESHOLD = 50_000
+from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, collect_less, dagster_home
 
 
 def ensure_dagster_home() -> Path:
@@ -149,7 +143,7 @@ def _backfill(args: argparse.Namespace) -> int:
     import cockpit_pipelines.definitions  # noqa: F401
     from cockpit_pipelines.backfill import run_backfill
 
-    gc.freeze()  # modules and definitions live as long as the command: no collection needs to walk them
+    collect_less()
     try:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     except ValueError as exc:
@@ -303,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """The `cockpit` console script: `main`, then `exit_now` with its status."""
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+    collect_less()
     exit_now(main())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,18 @@ POLICIES_DIR = Path(__file__).resolve().parent / "policies"
 
 WAREHOUSE_URL_ENV = "COCKPIT_WAREHOUSE_URL"
 DEFAULT_PARTITION_START = "2026-01-01"
+
+# The cycle collector's young-generation threshold in the command's processes (Python's default: 700
+# allocations). Dagster's events and Polars' results allocate many short-lived containers: at 700, a
+# ten-day `cockpit backfill` ran ~730 collections, 0.7 s of its main thread; at this, ten.
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def collect_less() -> None:
+    """Leave what exists now (modules, definitions: they live as long as the process) out of every
+    later collection, and collect the young generation at GC_YOUNG_THRESHOLD allocations."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
 
 
 def cockpit_home() -> Path:
