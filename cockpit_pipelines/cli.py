@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import gc
 import os
 import signal
 import sys
@@ -131,6 +132,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     if args.revalidate:
         os.environ[REVALIDATE_ENV] = "1"  # before the worker starts: it reads it too
+    gc.disable()  # until the imports are done (`collect_less`)
     with validation_worker():  # importing what the checks need while Dagster starts and the assets run
         return _backfill(args)
 
@@ -297,7 +299,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """The `cockpit` console script: `main`, then `exit_now` with its status."""
-    collect_less()
     exit_now(main())
 
 

@@ -48,8 +48,8 @@ class _Worker:
 
 def _serve(conn: Connection) -> None:
     """The worker's loop: import first, then run each call sent until the pipe closes."""
-    # The imports build objects that live as long as the worker: collecting cycles among them is a
-    # fifth of the import's CPU, which the command's own work on the other core could use.
+    # No collection while importing (a fifth of the import's CPU, which the command's own work on the
+    # other core could use): see `collect_less`.
     gc.disable()
     import great_expectations  # noqa: F401
     from tqdm import tqdm
@@ -58,7 +58,6 @@ def _serve(conn: Connection) -> None:
     from cockpit_pipelines.settings import collect_less
 
     collect_less()
-    gc.enable()
 
     # GX's progress bars (tqdm) would create a multiprocessing lock, a semaphore that a stopped worker
     # leaves behind; the worker runs one call at a time, so a thread lock does.
