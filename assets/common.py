@@ -26,7 +26,9 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines.base import binary_uuids_as_text
+from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 
@@ -326,12 +328,14 @@ class RawSource:
         """The raw table's external asset (declared by assets/raw.py)."""
         return dg.AssetKey(["raw", self.table])
 
-    def filter_sql(self) -> str:
-        """`time_column` in [:start, :end), plus the extra filter."""
-        condition = f"{self.time_column} >= :start AND {self.time_column} < :end"
+    def filter_sql(self, family: str) -> str:
+        """`time_column` in [:start, :end) (naive UTC, compared as the column's type), plus the extra filter."""
+        column_type = contracts().table(self.table).column(self.time_column).type
+        start, end = (utc_bound(f":{bound}", column_type, family) for bound in ("start", "end"))
+        condition = f"{self.time_column} >= {start} AND {self.time_column} < {end}"
         return condition + (f" AND {self.where}" if self.where else "")
 
-    def stats_sql(self) -> str:
+    def stats_sql(self, family: str) -> str:
         """Per UTC day in [:start, :end): partition_date, source_rows, digest_total (for `fingerprint`).
 
         Run it through `warehouse.query` (a UTC session) with `params` plus start/end.
@@ -340,7 +344,7 @@ class RawSource:
         total = f"SUM({self.digest_column})" if self.digest_column else "NULL"
         return (
             f"SELECT {day} AS partition_date, COUNT(*) AS source_rows, {total} AS digest_total "
-            f"FROM {self.table} WHERE {self.filter_sql()} GROUP BY {day}"
+            f"FROM {self.table} WHERE {self.filter_sql(family)} GROUP BY {day}"
         )
 
 

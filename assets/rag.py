@@ -77,7 +77,7 @@ def read_dialogue(warehouse: WarehouseResource, window: Span) -> pl.DataFrame:
     units = ", ".join(numeric_units_sql(c, dtype.scale, family) for c, dtype in decimals.items())
     frame = warehouse.read_frame(
         f"SELECT created_at, user_id, {_CITATION_LENGTH[family]} AS citation_length, latency_ms, total_tokens, "
-        f"{units}, user_feedback FROM ai_dialogue_log WHERE {SOURCE.filter_sql()}",
+        f"{units}, user_feedback FROM ai_dialogue_log WHERE {SOURCE.filter_sql(family)}",
         window.params(), binary_uuids=True,
     )
     return decimals_from_units(frame, decimals)

@@ -51,7 +51,7 @@ def read_metrics(warehouse: WarehouseResource, window: Span) -> pl.DataFrame:
     """The 5-minute metrics rows of the window (`value_count` only feeds the partition fingerprint)."""
     columns = [*METRICS_COLUMNS, "value_count"]
     return warehouse.read_frame(
-        f"SELECT {', '.join(columns)} FROM metrics WHERE {SOURCE.filter_sql()}",
+        f"SELECT {', '.join(columns)} FROM metrics WHERE {SOURCE.filter_sql(warehouse.engine_family())}",
         {**window.params(), **SOURCE.params},
     )
 

@@ -251,7 +251,8 @@ def usage_daily_trend(daily: pl.DataFrame) -> pl.DataFrame:
 def read_usage_events(warehouse: WarehouseResource, span: Span, columns: list[str]) -> pl.DataFrame:
     """The columns of the span's usage_events; uuids as 16 bytes where the engine reads them so."""
     return warehouse.read_frame(
-        f"SELECT {', '.join(columns)} FROM usage_events WHERE {USAGE_SOURCE.filter_sql()}", span.params(),
+        f"SELECT {', '.join(columns)} FROM usage_events WHERE {USAGE_SOURCE.filter_sql(warehouse.engine_family())}",
+        span.params(),
         binary_uuids=True,
     )
 
@@ -266,9 +267,10 @@ def read_token_usage(warehouse: WarehouseResource, span: Span) -> pl.DataFrame:
     """The span's token_usage rows; total_cost travels as its integer count of 10^-4 units."""
     cost = TOKEN_USAGE_COLUMNS["total_cost"]
     columns = [c for c in TOKEN_USAGE_COLUMNS if c != "total_cost"]
-    units = numeric_units_sql("total_cost", cost.scale, warehouse.engine_family())
+    family = warehouse.engine_family()
+    units = numeric_units_sql("total_cost", cost.scale, family)
     frame = warehouse.read_frame(
-        f"SELECT {', '.join(columns)}, {units} FROM token_usage WHERE {TOKEN_SOURCE.filter_sql()}",
+        f"SELECT {', '.join(columns)}, {units} FROM token_usage WHERE {TOKEN_SOURCE.filter_sql(family)}",
         span.params(), binary_uuids=True,
     )
     return decimals_from_units(frame, {"total_cost": cost})

@@ -119,7 +119,7 @@ class Scope:
 
 def raw_fingerprints(warehouse: WarehouseResource, source: RawSource, window: Window) -> pl.DataFrame:
     """partition_date, raw_fingerprint of each day with raw rows in the window (exact sums from the database)."""
-    rows = warehouse.query(source.stats_sql(), {**source.params, **window.params()})
+    rows = warehouse.query(source.stats_sql(warehouse.engine_family()), {**source.params, **window.params()})
     return pl.DataFrame(
         {"partition_date": [_as_date(r[0]) for r in rows], "raw_fingerprint": [fingerprint(r[1], r[2]) for r in rows]},
         schema={"partition_date": pl.Date, "raw_fingerprint": pl.String},

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine, engine_for
-from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
+from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
 from cockpit_pipelines.validation_ledger import Ledger, open_ledger
 
@@ -147,10 +147,12 @@ def window_query(table: Table, window: Window | None, family: str) -> str:
     if not table.time_column:
         raise ValueError(f"{table.name} has no time_column in its contract: its suite needs meta.window = all")
     column = quote_identifier(table.time_column, family)
+    column_type = table.column(table.time_column).type
     bounds: tuple[date | datetime, date | datetime] = (window.start, window.end)
-    if table.column(table.time_column).type == "date":
+    if column_type == "date":
         bounds = (window.start.date(), window.end.date())
-    return f"{sql} WHERE {column} >= {sql_literal(bounds[0], family)} AND {column} < {sql_literal(bounds[1], family)}"
+    start, end = (utc_bound(sql_literal(bound, family), column_type, family) for bound in bounds)
+    return f"{sql} WHERE {column} >= {start} AND {column} < {end}"
 
 
 # --- validation ----------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ class Archiver:
         source = rollup_source(d.table.name)
         start, end = datetime.combine(min(days), midnight()), datetime.combine(max(days), midnight()) + timedelta(1)
         raw = {_as_date(r[0]): (int(r[1]), r[2] or 0)
-               for r in self.db.query(source.stats_sql(), {**source.params, "start": start, "end": end})}
+               for r in self.db.query(source.stats_sql(d.family), {**source.params, "start": start, "end": end})}
         gone: dict[date, tuple[int, Decimal]] = {}
         for row in manifest.select(self.db, "table_name = :t AND status = 'deleted' AND range_start >= :start "
                                    "AND range_start < :end", {"t": d.table.name, "start": start, "end": end}):

@@ -180,9 +180,10 @@ def test_source_stats_covers_every_day() -> None:
 
 
 def test_stats_sql_counts_the_same_rows_the_asset_reads() -> None:
-    sql = telemetry.SOURCE.stats_sql()
+    sql = telemetry.SOURCE.stats_sql("postgresql")
     assert "COUNT(*)" in sql and "SUM(value_count)" in sql and "time_bucket = :source_bucket" in sql
-    assert "timestamp >= :start AND timestamp < :end" in sql
+    assert "timestamp >= (:start AT TIME ZONE 'UTC') AND timestamp < (:end AT TIME ZONE 'UTC')" in sql
+    assert "timestamp >= :start AND timestamp < :end" in telemetry.SOURCE.stats_sql("mysql")
 
 
 def test_markdown_table() -> None:
