@@ -247,7 +247,8 @@ def test_asset_equals_the_sql_definition_and_is_idempotent(scratch_warehouse: Wa
     builds = stored_rows(warehouse, "partition_builds", ["partition_date", "source_rows", "source_fingerprint"],
                          "asset_key = :key", {"key": "rag_metrics_history"}).sort("partition_date")
     assert builds["source_rows"].to_list() == [400, 800, 0, 200]
-    by_sql = {d: fingerprint(n, t) for d, n, t in warehouse.query(SOURCE.stats_sql(warehouse.engine_family()), window.params())}
+    stats_sql = SOURCE.stats_sql(warehouse.engine_family())
+    by_sql = {d: fingerprint(n, t) for d, n, t in warehouse.query(stats_sql, window.params())}
     assert by_sql.get(date(2026, 3, 3)) is None
     by_sql[date(2026, 3, 3)] = fingerprint(0, None)
     assert dict(zip(builds["partition_date"], builds["source_fingerprint"], strict=True)) == by_sql

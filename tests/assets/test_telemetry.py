@@ -102,7 +102,7 @@ def test_asset_equals_the_sql_definition(scratch_warehouse: WarehouseResource) -
 
     builds = stored_rows(warehouse, "partition_builds", ["partition_date", "source_rows", "source_fingerprint"],
                          "asset_key = :key", {"key": "metrics_hourly"})
-    by_sql = {d: (n, fingerprint(n, t))
-              for d, n, t in warehouse.query(SOURCE.stats_sql(warehouse.engine_family()), {**window.params(), **SOURCE.params})}
+    stats_sql = SOURCE.stats_sql(warehouse.engine_family())
+    by_sql = {d: (n, fingerprint(n, t)) for d, n, t in warehouse.query(stats_sql, {**window.params(), **SOURCE.params})}
     assert {r["partition_date"]: (r["source_rows"], r["source_fingerprint"]) for r in builds.to_dicts()} == by_sql
     assert sum(n for n, _ in by_sql.values()) == 2500

@@ -230,7 +230,8 @@ def test_usage_assets_equal_the_sql_definitions(scratch_warehouse: WarehouseReso
     for asset, source in (("usage_hourly", USAGE_SOURCE), ("token_usage_daily", TOKEN_SOURCE)):
         builds = stored_rows(warehouse, "partition_builds", ["partition_date", "source_rows", "source_fingerprint"],
                              "asset_key = :key", {"key": asset})
-        by_sql = {d: (n, fingerprint(n, t)) for d, n, t in warehouse.query(source.stats_sql(warehouse.engine_family()), window.params())}
+        stats_sql = source.stats_sql(warehouse.engine_family())
+        by_sql = {d: (n, fingerprint(n, t)) for d, n, t in warehouse.query(stats_sql, window.params())}
         assert {r["partition_date"]: (r["source_rows"], r["source_fingerprint"]) for r in builds.to_dicts()} == by_sql
 
     # Raw events are archived away: usage_monthly, rebuilt from usage_daily, does not change.
