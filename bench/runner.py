@@ -225,11 +225,15 @@ def cli_backfill(url: str, first: date, last: date, repeat: int) -> dict[str, li
 
 def fixed_costs(repeat: int) -> dict[str, Any]:
     """What every `cockpit backfill` pays before it touches a row, each in a new process (median of
-    `repeat`): starting Python, Dagster and the definitions, and importing Great Expectations. Each
-    process then ends as the command does (`exit_now`: no teardown of the interpreter)."""
+    `repeat`): starting Python, Dagster and the definitions, and importing Great Expectations as the
+    validation worker does. Each process then ends as the command does (`exit_now`: no teardown of
+    the interpreter)."""
     out: dict[str, Any] = {}
-    for name, module in (("startup", "cockpit_pipelines.definitions"), ("gx_import", "great_expectations")):
-        command = [sys.executable, "-c", f"import {module}; from cockpit_pipelines.cli import exit_now; exit_now(0)"]
+    imports = (("startup", "import cockpit_pipelines.definitions"),
+               ("gx_import", "from cockpit_pipelines.suites import import_great_expectations; "
+                             "import_great_expectations()"))
+    for name, statement in imports:
+        command = [sys.executable, "-c", f"{statement}; from cockpit_pipelines.cli import exit_now; exit_now(0)"]
         with tempfile.TemporaryDirectory(prefix="cockpit_bench_import_") as folder:
             runs = [_timed_process(command, dict(os.environ), Path(folder) / "stderr.txt")
                     for _ in range(repeat + 1)][1:]

@@ -51,11 +51,11 @@ def _serve(conn: Connection) -> None:
     # No collection while importing (a fifth of the import's CPU, which the command's own work on the
     # other core could use): see `collect_less`.
     gc.disable()
-    import great_expectations  # noqa: F401
-    from tqdm import tqdm
-
-    import cockpit_pipelines.suites  # noqa: F401
     from cockpit_pipelines.settings import collect_less
+    from cockpit_pipelines.suites import import_great_expectations
+
+    import_great_expectations()
+    from tqdm import tqdm
 
     collect_less()
 
