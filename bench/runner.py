@@ -230,8 +230,8 @@ def fixed_costs(repeat: int) -> dict[str, Any]:
     the interpreter)."""
     out: dict[str, Any] = {}
     imports = (("startup", "import cockpit_pipelines.definitions"),
-               ("gx_import", "from cockpit_pipelines.suites import import_great_expectations; "
-                             "import_great_expectations()"))
+               ("gx_import", "from cockpit_pipelines.validation_worker import import_for_validation; "
+                             "import_for_validation()"))
     for name, statement in imports:
         command = [sys.executable, "-c", f"{statement}; from cockpit_pipelines.cli import exit_now; exit_now(0)"]
         with tempfile.TemporaryDirectory(prefix="cockpit_bench_import_") as folder:

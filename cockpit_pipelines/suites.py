@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cockpit_pipelines.contracts import Table, contracts
-from cockpit_pipelines.deferred_import import defer
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
@@ -43,17 +42,6 @@ _UTC_SESSION = {
 }
 
 
-# Modules Great Expectations imports with its package but uses only for expectations the suites do
-# not have (KL divergence, Kolmogorov-Smirnov tests, their charts): imported when first used.
-DEFERRED_BY_GX = ("scipy.stats", "altair")
-
-
-def import_great_expectations() -> None:
-    """Import Great Expectations, `DEFERRED_BY_GX` deferred (a third of its import's CPU)."""
-    defer(*DEFERRED_BY_GX)
-    import great_expectations  # noqa: F401
-
-
 # --- suites --------------------------------------------------------------------------------------
 
 
@@ -73,7 +61,6 @@ def load_suite(table: str) -> ExpectationSuite:
     GX drops an expectation whose type it does not know (it only logs it), so the count of loaded
     expectations must equal the file's. Every expectation needs `meta.severity` `error` or `warn`.
     """
-    import_great_expectations()
     from great_expectations.core import ExpectationSuite
 
     _register_expectations()
@@ -285,9 +272,9 @@ def _rule_queries(suite: Mapping[str, Any], query: str) -> list[str]:
 
 
 def _validate(engine: Engine, table: str, scope: Window | None, query: str) -> SuiteOutcome:
-    suite = load_suite(table)
     from great_expectations.core import ExpectationSuite
 
+    suite = load_suite(table)
     parameters = {"now": datetime.now(UTC).replace(tzinfo=None)}
     with _window_batch(engine, table, query) as batch:
         quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"},

@@ -18,6 +18,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 EXIT_TIMEOUT_S = 5
+# Modules Great Expectations imports with its package but uses only for expectations the suites do
+# not have (KL divergence, Kolmogorov-Smirnov tests, their charts): about a third of its import's
+# CPU. The worker imports them when first used (`deferred_import`).
+DEFERRED_BY_GX = ("scipy.stats", "altair")
 
 _worker: _Worker | None = None
 
@@ -46,16 +50,26 @@ class _Worker:
         self._process.join(timeout=EXIT_TIMEOUT_S)
 
 
+def import_for_validation() -> None:
+    """What the worker imports before it serves: Great Expectations, with `DEFERRED_BY_GX` deferred,
+    and the suites' module."""
+    from cockpit_pipelines.deferred_import import defer
+
+    defer(*DEFERRED_BY_GX)
+    import great_expectations  # noqa: F401
+
+    import cockpit_pipelines.suites  # noqa: F401
+
+
 def _serve(conn: Connection) -> None:
     """The worker's loop: import first, then run each call sent until the pipe closes."""
     # No collection while importing (a fifth of the import's CPU, which the command's own work on the
     # other core could use): see `collect_less`.
     gc.disable()
-    from cockpit_pipelines.settings import collect_less
-    from cockpit_pipelines.suites import import_great_expectations
-
-    import_great_expectations()
+    import_for_validation()
     from tqdm import tqdm
+
+    from cockpit_pipelines.settings import collect_less
 
     collect_less()
 
