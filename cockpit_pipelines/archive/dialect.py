@@ -11,6 +11,7 @@ from cockpit_pipelines.archive.policies import Policy
 from cockpit_pipelines.archive.session import Database
 from cockpit_pipelines.archive.store import ArchiveError
 from cockpit_pipelines.contracts import Table, contracts
+from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.generator.conform import insertable
 
 KEY = "__archive_key"  # the batch key, read next to the rows when it is an expression
@@ -81,7 +82,11 @@ class Dialect:
         return f"TIMESTAMPDIFF(MICROSECOND, TIMESTAMP '1970-01-01 00:00:00', {expr})"
 
     def in_range(self) -> str:
-        return f"{self.key} >= :start AND {self.key} < :end"
+        """The batch key in [:start, :end) (naive UTC bounds, compared as the key's type)."""
+        column = self.policy.expiry.column if self.policy.expiry else self.policy.column
+        kind = self.table.column(column).type
+        start, end = (utc_bound(f":{bound}", kind, self.family) for bound in ("start", "end"))
+        return f"{self.key} >= {start} AND {self.key} < {end}"
 
     def columns(self) -> list[str]:
         """The stored columns a batch carries (generated columns are recomputed on restore)."""
