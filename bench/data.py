@@ -31,7 +31,7 @@ from cockpit_pipelines.generator.load import (
     write_file,
 )
 from cockpit_pipelines.generator.reference import Reference, build_reference
-from cockpit_pipelines.landing import ingest_file
+from cockpit_pipelines.landing import ingest_paths
 from cockpit_pipelines.progress import Progress
 
 SEED = 7
@@ -120,8 +120,9 @@ class LandingStats:
 
 
 def landing_load(engine: Engine, ref: Reference, day: date, scale: float, seed: int = SEED) -> LandingStats:
-    """One day of every raw table as Parquet landing files, ingested file by file (every rule checked,
-    good rows loaded, bad rows quarantined, the ledger updated: one transaction per file)."""
+    """One day of every raw table as Parquet landing files, ingested as `cockpit ingest` does
+    (`ingest_paths`: every rule checked, good rows loaded, bad rows quarantined, the ledger updated, one
+    transaction per file; `ingest_workers()` tables at once)."""
     stats = LandingStats()
     ensure_partitions(engine, day, day)
     frames = day_frames(seed, day, scale, ref)
@@ -129,17 +130,17 @@ def landing_load(engine: Engine, ref: Reference, day: date, scale: float, seed: 
     with tempfile.TemporaryDirectory(prefix="cockpit_bench_landing_") as folder:
         paths = [write_file(frames[name], Path(folder) / name / f"{name}__{day}__s{seed}.parquet")
                  for name in order if name in frames and frames[name].height]
-        for path in paths:
-            started = time.perf_counter()
-            result = ingest_file(engine, path)
-            stats.seconds += time.perf_counter() - started
-            if result.status != "loaded":
-                raise RuntimeError(f"landing file {path.name} was not loaded: {result.status} {result.error or ''}")
-            stats.rows += result.rows_loaded
-            stats.quarantined += result.rows_quarantined
-            stats.files += 1
+        started = time.perf_counter()
+        results = ingest_paths(engine, paths)
+        stats.seconds = time.perf_counter() - started
+    for result in results:
+        if result.status != "loaded":
+            raise RuntimeError(f"landing file {result.file.path.name} was not loaded: {result.status} "
+                               f"{result.error or ''}")
+        stats.rows += result.rows_loaded
+        stats.quarantined += result.rows_quarantined
+        stats.files += 1
     return stats
-
 
 
 def copy_path(engine: Engine, ref: Reference, day: date, scale: float, seed: int = SEED) -> dict[str, object]:

@@ -10,6 +10,8 @@ loaded exactly once.
   rule and every reason) and the ledger update commit in ONE transaction: good + quarantined = input.
 - `ingest_ledger` is keyed by the SHA-256 of the file's bytes: a file that was loaded is a no-op when
   it comes again; a file whose attempt failed or crashed (`failed` / `in_progress`) is retried.
+- Several files (`ingest_paths`): a table's files one after the other, up to `ingest_workers()` tables
+  at once on their own connections, each table after the tables it has hard foreign keys to.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +50,9 @@ from cockpit_pipelines.settings import landing_dir
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 SKEW_ENV = "COCKPIT_MAX_CLOCK_SKEW_S"
 DEFAULT_SKEW_S = 300
+WORKERS_ENV = "COCKPIT_INGEST_WORKERS"
+# Tables ingested at once: the server checks keys, stores and indexes each file's rows on one core.
+DEFAULT_WORKERS = 2
 LOADABLE_KINDS = ("raw", "reference")
 # Timestamp columns whose values are meant to lie in the future (exempt from the clock-skew rule).
 FORWARD_LOOKING = frozenset({"expires_at", "current_period_end", "trial_end"})
@@ -583,17 +590,51 @@ def _load(engine: Engine, conn: Any, file: LandingFile, now: datetime | None,
     return IngestResult(file, "loaded", total, loaded, quarantine.height, dict(rules), parsed.unknown_columns)
 
 
-def ingest_paths(engine: Engine, paths: Iterable[Path]) -> list[IngestResult]:
-    """Ingest files in foreign-key order of their tables (parents first), with progress."""
+def ingest_workers() -> int:
+    """Tables `ingest_paths` loads at once (`COCKPIT_INGEST_WORKERS`, else DEFAULT_WORKERS)."""
+    return max(1, int(os.environ.get(WORKERS_ENV, DEFAULT_WORKERS)))
+
+
+def ingest_paths(engine: Engine, paths: Iterable[Path], *, workers: int | None = None) -> list[IngestResult]:
+    """Ingest files with progress, in foreign-key order of their tables (see `by_table`); the results in
+    that order."""
     rank = _table_rank()
     ordered = sorted((Path(p) for p in paths), key=lambda p: (rank.get(p.parent.name, len(rank)), str(p)))
-    results = []
     with Progress("ingest", total=len(ordered), unit="file") as progress:
-        for path in ordered:
-            result = ingest_file(engine, path)
-            results.append(result)
-            progress.advance(label=f"{path.parent.name}/{path.name}")
-    return results
+        return by_table(ordered, lambda path: ingest_file(engine, path), workers or ingest_workers(),
+                        lambda path: progress.advance(label=f"{path.parent.name}/{path.name}"))
+
+
+def by_table(ordered: Sequence[Path], ingest: Callable[[Path], IngestResult], workers: int,
+             done: Callable[[Path], None]) -> list[IngestResult]:
+    """`ingest` every file of `ordered` (parents' tables first, as `ingest_paths` sorts them): a table's
+    files one after the other, up to `workers` tables at once, a table only once the files of the
+    tables it has hard foreign keys to are in (their rows are what its rows' keys are checked against).
+    `done(path)` follows each file, one at a time."""
+    files: dict[str, list[Path]] = {}
+    for path in ordered:
+        files.setdefault(path.parent.name, []).append(path)
+    results: dict[Path, IngestResult] = {}
+    lock = threading.Lock()
+
+    def ingest_table(paths: list[Path], first: list[Future[None]]) -> None:
+        for parent in first:
+            parent.result()
+        for path in paths:
+            result = ingest(path)
+            with lock:
+                results[path] = result
+                done(path)
+
+    # A table is submitted after its parents, and the pool starts its tasks in that order: a table
+    # waiting for its parents waits only for tasks already running.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+        tables: dict[str, Future[None]] = {}
+        for table, paths in files.items():
+            tables[table] = pool.submit(ingest_table, paths, [tables[p] for p in parents(table) if p in tables])
+        for task in tables.values():
+            task.result()
+    return [results[path] for path in ordered]
 
 
 def run_ingest(args: argparse.Namespace) -> int:

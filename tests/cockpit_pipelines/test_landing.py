@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +19,15 @@ from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.cli import run_generate
 from cockpit_pipelines.generator.load import load_reference, read_standards, reference_frames, write_landing
 from cockpit_pipelines.generator.reference import build_reference
-from cockpit_pipelines.landing import ingest_file, ingest_paths, landing_files, run_ingest
+from cockpit_pipelines.landing import (
+    IngestResult,
+    LandingFile,
+    by_table,
+    ingest_file,
+    ingest_paths,
+    landing_files,
+    run_ingest,
+)
 from cockpit_pipelines.resources import WarehouseResource
 
 SEED = 4
@@ -230,6 +240,47 @@ def test_generated_text_files_round_trip_every_type(postgres_url: str, tmp_path:
     for table, rows in {**report.reference, **report.facts}.items():
         where = "WHERE id >= 1000000000000" if table == "audit_logs" else ""
         assert _count(engine, table, where) == rows, table
+
+
+def test_tables_load_at_once_each_after_its_parents_and_its_own_files_in_turn(tmp_path: Path) -> None:
+    """`by_table` with two workers: two unrelated tables' files are ingested at the same time; a table
+    starts only once its parent table's files are in; a table's own files never overlap."""
+    paths = [tmp_path / table / name for table, name in (
+        ("users", "u.csv"), ("usage_events", "e1.csv"), ("usage_events", "e2.csv"), ("token_usage", "t.csv"),
+        ("ai_dialogue_log", "d.csv"))]
+    both_running = threading.Barrier(2, timeout=10)
+    spans: dict[str, tuple[float, float]] = {}
+
+    def ingest(path: Path) -> IngestResult:
+        started = time.perf_counter()
+        if path.name in ("u.csv", "e1.csv"):  # the first two tasks: each waits until the other runs
+            both_running.wait()
+        time.sleep(0.05)
+        spans[path.name] = (started, time.perf_counter())
+        return IngestResult(LandingFile(path, path.parent.name, "csv", path.name), "loaded")
+
+    finished: list[str] = []
+    results = by_table(paths, ingest, 2, lambda path: finished.append(path.name))
+    assert [r.file.path for r in results] == paths
+    assert sorted(finished) == sorted(p.name for p in paths)
+    assert spans["d.csv"][0] >= spans["u.csv"][1]  # ai_dialogue_log.user_id -> users.id
+    assert spans["e2.csv"][0] >= spans["e1.csv"][1]
+
+
+def test_a_table_after_a_failing_parent_is_not_ingested(tmp_path: Path) -> None:
+    """An error that stops a parent table's files stops the tables that depend on it, and is raised."""
+    ingested: list[str] = []
+
+    def ingest(path: Path) -> IngestResult:
+        if path.parent.name == "users":
+            raise OSError(f"{path} vanished")
+        ingested.append(path.parent.name)
+        return IngestResult(LandingFile(path, path.parent.name, "csv", path.name), "loaded")
+
+    paths = [tmp_path / "users" / "u.csv", tmp_path / "token_usage" / "t.csv", tmp_path / "ai_dialogue_log" / "d.csv"]
+    with pytest.raises(OSError, match="vanished"):
+        by_table(paths, ingest, 2, lambda _path: None)
+    assert ingested == ["token_usage"]
 
 
 def test_sensor_requests_one_run_per_new_file_parents_first(warehouse: Engine, landing_db: str, tmp_path: Path,
