@@ -77,6 +77,7 @@ class RunOutcome:
     checks: list[CheckOutcome] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    step_seconds: dict[str, float] = field(default_factory=dict)  # each materialized asset's own step
 
     @property
     def window(self) -> str:
@@ -121,6 +122,15 @@ class BackfillReport:
                 totals[asset] = totals.get(asset, 0) + rows
         return totals
 
+    @property
+    def step_seconds(self) -> dict[str, float]:
+        """Seconds of each asset's own step over all runs (as the UI shows a step: start to success)."""
+        totals: dict[str, float] = {}
+        for run in self.runs:
+            for asset, seconds in run.step_seconds.items():
+                totals[asset] = totals.get(asset, 0.0) + seconds
+        return totals
+
     def failed_blocking(self) -> list[CheckOutcome]:
         """Failed blocking checks of ERROR severity: the ones that stop downstream assets."""
         return [c for c in self.checks if c.stops_downstream]
@@ -135,8 +145,10 @@ class BackfillReport:
                 lines.append(f"  {window_text(first, last)} runs alone: the blocking check of "
                              f"{', '.join(f'raw/{t}' for t in tables)} fails on it; the other days are not held up")
             lines.extend(f"  {run.line()}" for run in self.runs)
+        steps = self.step_seconds
         for asset, rows in sorted(self.materialized.items()):
-            lines.append(f"  materialized {asset:<28} {rows:>10,} rows")
+            step = f" in {steps[asset]:.1f}s" if asset in steps else ""
+            lines.append(f"  materialized {asset:<28} {rows:>10,} rows{step}")
         for run in self.runs:
             if run.skipped:
                 lines.append(f"  skipped for {run.window}: {', '.join(run.skipped)} (downstream of a failed "
@@ -297,7 +309,17 @@ def _run(job: dg.JobDefinition, start: date, end: date, instance: dg.DagsterInst
                 progress.advance(label=asset)
             seen.add(asset)
     worker.join()
-    return _outcome(outcome["result"], run_id, start, end, keys, time.perf_counter() - started)
+    run = _outcome(outcome["result"], run_id, start, end, keys, time.perf_counter() - started)
+    run.step_seconds = _step_seconds(instance, outcome["result"], run_id)
+    return run
+
+
+def _step_seconds(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult, run_id: str) -> dict[str, float]:
+    """Each materialized asset's step time, from the instance's step stats of the run."""
+    assets = {e.step_key: e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    return {assets[stats.step_key]: stats.end_time - stats.start_time
+            for stats in instance.get_run_step_stats(run_id, step_keys=list(assets))
+            if stats.start_time is not None and stats.end_time is not None}
 
 
 def _outcome(result: dg.ExecuteInProcessResult, run_id: str, start: date, end: date,

@@ -8,7 +8,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from cockpit_pipelines.backfill import BackfillReport, analytics_job, plan_runs, window_text
+from cockpit_pipelines.backfill import BackfillReport, RunOutcome, analytics_job, plan_runs, window_text
 
 D = [date(2026, 3, d) for d in range(1, 32)]
 
@@ -57,3 +57,13 @@ def test_a_report_without_raw_checks_says_so() -> None:
     assert not any("--no-raw-checks" in line for line in BackfillReport(D[0], D[1]).summary_lines())
     lines = BackfillReport(D[0], D[1], raw_checks=False).summary_lines()
     assert "  raw tables not validated (--no-raw-checks): their latest check results are in the UI" in lines
+
+
+def test_a_report_gives_each_asset_its_rows_and_its_steps_time_over_all_runs() -> None:
+    hourly = "usage_hourly"
+    runs = [RunOutcome("a" * 8, D[0], D[3], True, materialized={hourly: 40}, step_seconds={hourly: 1.25}),
+            RunOutcome("b" * 8, D[4], D[4], True, materialized={hourly: 10}, step_seconds={hourly: 0.5}),
+            RunOutcome("c" * 8, D[5], D[9], True, materialized={hourly: 50, "usage_daily": 7})]
+    lines = BackfillReport(D[0], D[9], runs=runs).summary_lines()
+    assert f"  materialized {hourly:<28} {100:>10,} rows in 1.8s" in lines
+    assert f"  materialized {'usage_daily':<28} {7:>10,} rows" in lines  # no step stats: no time

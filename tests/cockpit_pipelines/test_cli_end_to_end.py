@@ -357,14 +357,16 @@ def test_the_commands_succeed_and_summarize_their_checks(pipelines: Callable[[st
         assert len(checks) == 1, out
         passed, total = checks[0].split()[1].split("/")
         assert passed == total and int(total) >= 15, checks
-        assert all(f"materialized {table}" in out for table in KEYS), out
+        # Each asset's line gives its rows and its step's time, as the UI shows the step.
+        assert all(re.search(rf"materialized {table} +[0-9,]+ rows in [0-9.]+s$", out, re.MULTILINE)
+                   for table in KEYS), out
         # The progress lines follow the run's materializations as the instance stores them.
         shown = re.findall(r"^backfill [0-9.-]+: \d+/\d+ (\S+) \(", pipeline.runs[name].stderr, re.MULTILINE)
         assert set(KEYS) <= set(shown) and len(shown) == len(set(shown)), pipeline.runs[name].stderr
     # The metadata compliance scan found the generator's non-Zulu text instants and non-ISO dates in the
     # JSON payloads (issue 5, 3.): compliance_scores reflects the platform's own data.
-    scanned = next(line for line in pipeline.runs["full"].stdout.splitlines() if "metadata_compliance_scan" in line)
-    assert int(scanned.split()[-2].replace(",", "")) > 0, scanned
+    scanned = re.search(r"materialized metadata_compliance_scan +([0-9,]+) rows", pipeline.runs["full"].stdout)
+    assert scanned and int(scanned.group(1).replace(",", "")) > 0, pipeline.runs["full"].stdout
     found = pipeline.scan_found
     assert found.get("ts-001-zulu", 0) > 0 and found.get("ts-002-iso-date", 0) > 0, found
     assert re.search(r"materialized metadata_compliance_scan +0 rows", pipeline.runs["part"].stdout), \
