@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -45,6 +46,9 @@ BACKFILL_DAYS = 365
 ARCHIVE_DAYS = 15
 GB = 1e9
 LONG_RUN_S = 60.0
+# The figures' names of `cockpit backfill`'s three ways, and `cli_backfill`'s: both suites validated, the
+# raw suite's kept validation taken, --no-raw-checks.
+CLI_WAYS = {"cli": "checks", "cli_kept": "kept", "cli_derived": "no_raw_checks"}
 
 TARGETS = {
     "rollup_vs_database": 1.0,  # asset seconds / database seconds, at most
@@ -157,11 +161,12 @@ def rollup_scenario(server: Server, options: Options, first: date, progress: Pro
             if engine.family == "postgresql":
                 figure["cli_fixed"] = fixed = fixed or fixed_costs(options.repeat)
                 cli = cli_backfill(url, lo, hi, options.repeat)
-                figure["cli_runs"], figure["cli_kept_runs"] = cli["checks"], cli["kept"]
-                figure["cli_derived_runs"] = cli["no_raw_checks"]
-                for name in ("cli", "cli_kept", "cli_derived"):
-                    figure[f"{name}_s"] = median_of(figure[f"{name}_runs"])
-                    figure[f"{name}_vs_database"] = figure[f"{name}_s"] / figure["database_s"]
+                for name, way in CLI_WAYS.items():
+                    figure[f"{name}_runs"] = [seconds for seconds, _ in cli[way]]
+                    figure[f"{name}_step_runs"] = [step for _, step in cli[way]]
+                    for what in (name, f"{name}_step"):
+                        figure[f"{what}_s"] = median_of(figure[f"{what}_runs"])
+                        figure[f"{what}_vs_database"] = figure[f"{what}_s"] / figure["database_s"]
             figure["asset_vs_database"] = figure["asset_s"] / figure["database_s"]
             figure["pandas_vs_asset"] = figure["pandas_s"] / figure["asset_s"]
             out[label] = figure
@@ -205,8 +210,9 @@ def year_scenario(server: Server, options: Options, first: date, progress: Progr
     return out
 
 
-def cli_backfill(url: str, first: date, last: date, repeat: int) -> dict[str, list[float]]:
-    """Wall seconds of `cockpit backfill --select usage_hourly` over the days, as a user runs it: a new
+def cli_backfill(url: str, first: date, last: date, repeat: int) -> dict[str, list[tuple[float, float]]]:
+    """Wall seconds of `cockpit backfill --select usage_hourly` over the days, with the seconds of its
+    usage_hourly step that its summary gives (the step as the UI shows it), as a user runs it: a new
     process each time (Python, Dagster, the definitions, Great Expectations), the raw table's suite, the
     asset, its own suite; on one Dagster instance, after a warm-up run that created it (as the user's
     `.cockpit/dagster_home` exists after their first command). Three ways: `checks`, the raw suite
@@ -216,11 +222,20 @@ def cli_backfill(url: str, first: date, last: date, repeat: int) -> dict[str, li
         env = {**os.environ, WAREHOUSE_URL_ENV: url, "COCKPIT_HOME": home, "CI": "true"}
         command = [sys.executable, "-m", "cockpit_pipelines.cli", "backfill", "--start", first.isoformat(),
                    "--end", last.isoformat(), "--select", "usage_hourly"]
-        errors = Path(home) / "stderr.txt"
-        _timed_process(command, env, errors)
-        return {"checks": [_timed_process([*command, "--revalidate"], env, errors) for _ in range(repeat)],
-                "kept": [_timed_process(command, env, errors) for _ in range(repeat)],
-                "no_raw_checks": [_timed_process([*command, "--no-raw-checks"], env, errors) for _ in range(repeat)]}
+        errors, output = Path(home) / "stderr.txt", Path(home) / "stdout.txt"
+
+        def run(*extra: str) -> tuple[float, float]:
+            seconds = _timed_process([*command, *extra], env, errors, output)
+            step = re.search(r"^  materialized usage_hourly +[0-9,]+ rows in ([0-9.]+)s$", output.read_text(),
+                             re.MULTILINE)
+            if step is None:
+                raise RuntimeError(f"cockpit backfill gave no step time for usage_hourly: {output.read_text()}")
+            return seconds, float(step.group(1))
+
+        run()
+        return {"checks": [run("--revalidate") for _ in range(repeat)],
+                "kept": [run() for _ in range(repeat)],
+                "no_raw_checks": [run("--no-raw-checks") for _ in range(repeat)]}
 
 
 def fixed_costs(repeat: int) -> dict[str, Any]:
@@ -241,13 +256,14 @@ def fixed_costs(repeat: int) -> dict[str, Any]:
     return out
 
 
-def _timed_process(command: list[str], env: dict[str, str], errors: Path) -> float:
-    """Wall seconds of a command run from the repository root; raises with its stderr when it fails."""
-    with errors.open("w") as stderr:
+def _timed_process(command: list[str], env: dict[str, str], errors: Path, output: Path | None = None) -> float:
+    """Wall seconds of a command run from the repository root, its stdout to `output` (else dropped);
+    raises with its stderr when it fails."""
+    with errors.open("w") as stderr, (output.open("w") if output else contextlib.nullcontext()) as stdout:
         started = time.perf_counter()
         # Its own process group, and stderr to a file: the `tail -F` processes Dagster's compute-log
         # capture starts may outlive the command, and must neither hold a pipe open nor linger.
-        process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=stderr,
+        process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=stdout or subprocess.DEVNULL, stderr=stderr,
                                    start_new_session=True)
         returncode = process.wait()
         seconds = time.perf_counter() - started
@@ -359,6 +375,11 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
             ("  the same, --no-raw-checks (its own suite only)",
              lambda f: f"{_seconds(f['cli_derived_s'])} = {f['cli_derived_vs_database']:.1f}x"
              if "cli_derived_s" in f else "-"),
+            ("  usage_hourly's step in those commands (each way)",
+             lambda f: " / ".join(f"{f[f'{n}_step_s']:.2f}" for n in CLI_WAYS) + " s" if "cli_step_s" in f else "-"),
+            ("  its step / database (each way)",
+             lambda f: " / ".join(f"{f[f'{n}_step_vs_database']:.2f}x" for n in CLI_WAYS)
+             if "cli_step_s" in f else "-"),
             ("  pandas / asset", lambda f: f"{f['pandas_vs_asset']:.1f}x"),
             ("  same rows as the database", lambda f: "yes" if f["identical_to_database"]["identical"]
              else f"NO ({f['identical_to_database']})"),

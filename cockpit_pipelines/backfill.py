@@ -147,7 +147,7 @@ class BackfillReport:
             lines.extend(f"  {run.line()}" for run in self.runs)
         steps = self.step_seconds
         for asset, rows in sorted(self.materialized.items()):
-            step = f" in {steps[asset]:.1f}s" if asset in steps else ""
+            step = f" in {steps[asset]:.2f}s" if asset in steps else ""
             lines.append(f"  materialized {asset:<28} {rows:>10,} rows{step}")
         for run in self.runs:
             if run.skipped:

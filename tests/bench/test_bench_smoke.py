@@ -49,6 +49,10 @@ def test_bench_reports_every_figure_at_a_small_scale(tmp_path: Path, capsys: pyt
         assert len(postgres[label]["cli_runs"]) == 1 and postgres[label]["cli_s"] > 0
         assert len(postgres[label]["cli_kept_runs"]) == 1 and postgres[label]["cli_kept_s"] > 0
         assert len(postgres[label]["cli_derived_runs"]) == 1 and postgres[label]["cli_derived_s"] > 0
+        # Each command's usage_hourly step, read from its summary.
+        for way in ("cli", "cli_kept", "cli_derived"):
+            assert len(postgres[label][f"{way}_step_runs"]) == 1
+            assert 0 < postgres[label][f"{way}_step_s"] < postgres[label][f"{way}_s"]
         assert postgres[label]["cli_fixed"]["startup_s"] > 0 and postgres[label]["cli_fixed"]["gx_import_s"] > 0
     assert postgres["landing"]["rows"] > 0 and postgres["landing"]["quarantined"] == 0
 

@@ -65,5 +65,5 @@ def test_a_report_gives_each_asset_its_rows_and_its_steps_time_over_all_runs() -
             RunOutcome("b" * 8, D[4], D[4], True, materialized={hourly: 10}, step_seconds={hourly: 0.5}),
             RunOutcome("c" * 8, D[5], D[9], True, materialized={hourly: 50, "usage_daily": 7})]
     lines = BackfillReport(D[0], D[9], runs=runs).summary_lines()
-    assert f"  materialized {hourly:<28} {100:>10,} rows in 1.8s" in lines
+    assert f"  materialized {hourly:<28} {100:>10,} rows in 1.75s" in lines
     assert f"  materialized {'usage_daily':<28} {7:>10,} rows" in lines  # no step stats: no time
