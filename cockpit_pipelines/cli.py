@@ -12,7 +12,14 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, collect_less, dagster_home
+from cockpit_pipelines.settings import (
+    REPO_ROOT,
+    WAREHOUSE_URL_ENV,
+    cockpit_home,
+    collect_less,
+    dagster_home,
+    landing_dir,
+)
 
 
 def ensure_dagster_home() -> Path:
@@ -97,11 +104,36 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 # -- ui -------------------------------------------------------------------------------------------
 def cmd_ui(args: argparse.Namespace) -> int:
+    """`dagster dev` of the running interpreter (not whichever `dagster` is on PATH), so that
+    `.venv/bin/cockpit ui` works with no virtual environment activated."""
     ensure_dagster_home()
     os.chdir(REPO_ROOT)
-    argv = ["dagster", "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)]
-    os.execvp(argv[0], argv)
+    argv = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)]
+    os.execv(sys.executable, argv)
     return 0
+
+
+# -- ingest ---------------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Load every landing file under DIR now, as `landing_zone_sensor` would; 1 when any file failed."""
+    from cockpit_pipelines.engines import engine_for
+    from cockpit_pipelines.landing import ingest_paths, landing_files
+
+    directory = Path(args.directory) if args.directory else landing_dir()
+    if not directory.is_dir():
+        print(f"error: landing directory {directory} does not exist", file=sys.stderr)
+        return 2
+    engine = engine_for(None)
+    print(f"warehouse: {engine.describe()} ({engine.name}); landing zone: {directory}", file=sys.stderr)
+    results = ingest_paths(engine, [path for _, path in landing_files(directory)])
+    for result in results:
+        print(result.summary())
+    loaded = sum(r.rows_loaded for r in results)
+    quarantined = sum(r.rows_quarantined for r in results)
+    failed = [r for r in results if r.status == "failed"]
+    print(f"{len(results)} file(s): {loaded:,} rows loaded, {quarantined:,} quarantined, "
+          f"{sum(r.status == 'duplicate' for r in results)} already loaded, {len(failed)} failed")
+    return 1 if failed else 0
 
 
 # -- demo -----------------------------------------------------------------------------------------
@@ -244,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     archive.add_argument("--no-build", action="store_true",
                          help="do not build missing rollup days first (their raw rows then stay until built)")
     archive.set_defaults(func=cmd_archive)
+
+    ingest = sub.add_parser("ingest", help="load every landing file under DIR now, as the landing sensor would",
+                            description="Load every landing file under DIR/<table>/ (Parquet, CSV, TSV or JSONL): "
+                            "good rows load, bad rows go to ingest_quarantine with their reasons, a file that "
+                            "cannot be read fails whole. Exits 1 when any file failed.")
+    ingest.add_argument("directory", nargs="?", metavar="DIR",
+                        help=f"the landing folder (default: $COCKPIT_LANDING_DIR, else {landing_dir()})")
+    ingest.set_defaults(func=cmd_ingest)
 
     restore = sub.add_parser("restore", help="bring archived rows of a table back for [start, end]")
     restore.add_argument("--table", required=True, help="the archived table, e.g. usage_events")

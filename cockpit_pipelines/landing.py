@@ -16,13 +16,11 @@ loaded exactly once.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,7 +43,6 @@ from cockpit_pipelines.generator.conform import (
 )
 from cockpit_pipelines.generator.load import fk_order
 from cockpit_pipelines.progress import Progress
-from cockpit_pipelines.settings import landing_dir
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 SKEW_ENV = "COCKPIT_MAX_CLOCK_SKEW_S"
@@ -635,24 +632,3 @@ def by_table(ordered: Sequence[Path], ingest: Callable[[Path], IngestResult], wo
         for task in tables.values():
             task.result()
     return [results[path] for path in ordered]
-
-
-def run_ingest(args: argparse.Namespace) -> int:
-    """`cockpit ingest [DIR]`: load every landing file under DIR (default: the landing zone) in process."""
-    from cockpit_pipelines.engines import engine_for
-
-    directory = Path(args.directory) if getattr(args, "directory", None) else landing_dir()
-    if not directory.is_dir():
-        print(f"landing directory {directory} does not exist", file=sys.stderr)
-        return 2
-    engine = engine_for(None)
-    print(f"warehouse: {engine.describe()} ({engine.name}); landing zone: {directory}", file=sys.stderr)
-    results = ingest_paths(engine, [path for _, path in landing_files(directory)])
-    for result in results:
-        print(result.summary())
-    loaded = sum(r.rows_loaded for r in results)
-    quarantined = sum(r.rows_quarantined for r in results)
-    failed = [r for r in results if r.status == "failed"]
-    print(f"{len(results)} file(s): {loaded:,} rows loaded, {quarantined:,} quarantined, "
-          f"{sum(r.status == 'duplicate' for r in results)} already loaded, {len(failed)} failed")
-    return 1 if failed else 0

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from shared_databases import fresh_database, migrated
 
+from cockpit_pipelines.cli import main as cli_main
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.cli import run_generate
 from cockpit_pipelines.generator.load import load_reference, read_standards, reference_frames, write_landing
@@ -26,7 +27,6 @@ from cockpit_pipelines.landing import (
     ingest_file,
     ingest_paths,
     landing_files,
-    run_ingest,
 )
 from cockpit_pipelines.resources import WarehouseResource
 
@@ -222,7 +222,7 @@ def test_generate_to_landing_then_ingest_loads_everything(server_url: str, tmp_p
     assert files.index(tmp_path / "users" / f"users__s{SEED}.parquet") < files.index(
         tmp_path / "ai_dialogue_log" / f"ai_dialogue_log__2026-03-30__s{SEED}.parquet")
     assert _count(engine, "usage_events") == 0
-    assert run_ingest(argparse.Namespace(directory=str(tmp_path))) == 0
+    assert cli_main(["ingest", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"{len(files)} file(s):" in out and " 0 quarantined" in out
     frames = pl.read_parquet(tmp_path / "usage_events" / f"usage_events__2026-03-30__s{SEED}.parquet")
