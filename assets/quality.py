@@ -3,10 +3,12 @@
 Each `expectations/<table>.json` is a GX 1.x suite and the one place its table's rules live. It
 becomes one asset check on the table's asset (raw tables: `raw/<table>`, derived tables: `<table>`)
 that validates only the rows of the run's partition window (the table's `time_column` in [start,
-end)), in SQL on the warehouse through a GX SQL data source (`cockpit_pipelines.suites`, which
-imports no Dagster), unless a passing validation of the same window is kept and none of the rows it
-read has changed since (`cockpit_pipelines.validation_ledger`, PostgreSQL): the check then takes it,
-with `kept_validation_of` in its metadata. A failed `error` rule fails the check with ERROR severity,
+end)), in SQL on the warehouse through a GX SQL data source
+(`cockpit_pipelines.suites`), unless a passing validation of the same window is kept and the rows it
+read are provably unchanged: the same row count and content digest (`cockpit_pipelines.kept_validations`,
+on every engine). The check then takes it, with `kept_validation_of` in its metadata; every outcome
+shows the fingerprint it was compared with (`validation_fingerprint`). A check creates, alters or
+drops nothing on the table it validates. A failed `error` rule fails the check with ERROR severity,
 and since every check is blocking, the downstream assets of the run are not built from that window; a
 failure of `warn` rules only is a WARN.
 
@@ -14,12 +16,11 @@ failure of `warn` rules only is a WARN.
 configured in `policies/compliance_scan.yaml`) and records new violations in `metadata_violations`.
 """
 
-import contextlib
 import fnmatch
 import re
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,6 @@ import dagster as dg
 import polars as pl
 
 from assets.raw import raw_key
-from cockpit_pipelines import validation_worker
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
 from cockpit_pipelines.partitions import daily_partitions
@@ -38,12 +38,9 @@ from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
 from cockpit_pipelines.suites import (
     SuiteOutcome,
     Window,
-    kept_outcome,
     read_suite,
     suite_tables,
-    suite_window,
     validate,
-    validate_at,
 )
 
 CHECK_NAME = "expectation_suite"
@@ -83,6 +80,9 @@ def check_result(outcome: SuiteOutcome, extra: Mapping[str, Any] | None = None) 
     }
     if outcome.kept_from:
         metadata["kept_validation_of"] = dg.MetadataValue.timestamp(outcome.kept_from)
+    if outcome.fingerprint:
+        metadata["validation_fingerprint"] = dg.MetadataValue.text(outcome.fingerprint)
+        metadata["fingerprinted_tables"] = dg.MetadataValue.text(", ".join(outcome.fingerprinted))
     if outcome.failures:
         metadata["failing_rules"] = dg.MetadataValue.text("\n".join(f.describe() for f in outcome.failures))
         metadata["sample_failing_values"] = dg.MetadataValue.json({f.rule: f.sample for f in outcome.failures})
@@ -93,40 +93,9 @@ def check_result(outcome: SuiteOutcome, extra: Mapping[str, Any] | None = None) 
                                metadata=metadata)
 
 
-# Outcomes kept inside `reusing_validations()`: (warehouse, table, validated window) → outcome.
-_reusable: dict[tuple[str, str, Window | None], SuiteOutcome] | None = None
-
-
-@contextlib.contextmanager
-def reusing_validations() -> Iterator[None]:
-    """Inside the block, a suite is validated once per window: `cockpit backfill` validates the raw
-    tables over its range before its runs, and the checks of a run over that same range take those
-    outcomes instead of scanning the same rows again moments later (a check and the assets after it
-    read the rows at different moments either way). Nested blocks share the outer one's outcomes."""
-    global _reusable
-    outer = _reusable
-    _reusable = {} if outer is None else outer
-    try:
-        yield
-    finally:
-        _reusable = outer
-
-
 def validate_suite(warehouse: WarehouseResource, table: str, window: Window) -> SuiteOutcome:
-    """Validate `table`'s suite over the window (once inside `reusing_validations()`)."""
-    key = (warehouse.engine.describe(), table, suite_window(table, window))
-    if _reusable is not None and key in _reusable:
-        return _reusable[key]
-    # A kept validation is looked up here, without waiting for the worker's Great Expectations import.
-    outcome = kept_outcome(warehouse.engine, table, window)
-    if outcome is None and validation_worker.running():
-        outcome = validation_worker.call(validate_at, warehouse.engine.url.render_as_string(hide_password=False),
-                                         table, window)
-    elif outcome is None:
-        outcome = validate(warehouse.engine, table, window)
-    if _reusable is not None:
-        _reusable[key] = outcome
-    return outcome
+    """Validate `table`'s suite over the window, or take its kept validation (`kept_validations`)."""
+    return validate(warehouse.engine, table, window)
 
 
 def blocking_windows(warehouse: WarehouseResource, table: str, window: Window, *,

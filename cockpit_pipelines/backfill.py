@@ -8,8 +8,9 @@ its own, in which its check fails and its downstream assets are skipped, and the
 it run as single runs, unaffected. `raw_checks=False` (`cockpit backfill --no-raw-checks`) leaves the
 raw tables' suites out: for rebuilding derived tables from days whose raw rows were validated before
 (by the nightly job, whose results stay in the instance). Without it, a suite whose passing validation
-of the same window is kept, none of its rows changed since (`validation_ledger`), is not validated
-again; `--revalidate` validates regardless.
+of the same window is kept, the rows it read provably unchanged since (`kept_validations`), is not
+validated again: the raw tables' checks in the runs take the validations made just before them, as
+does a rerun of the same days; `--revalidate` validates regardless.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class BackfillReport:
     isolated: dict[tuple[date, date], list[str]] = field(default_factory=dict)
     raw_checks: bool = True
     seconds: float = 0.0
+    # when the command began: a validation kept from before it was taken from an earlier command
+    began: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def window(self) -> str:
@@ -161,7 +164,7 @@ class BackfillReport:
                      f"{len(derived)})")
         if not self.raw_checks:
             lines.append("  raw tables not validated (--no-raw-checks): their latest check results are in the UI")
-        kept = {c.asset: c.kept_from for c in checks if c.kept_from}
+        kept = {c.asset: c.kept_from for c in checks if c.kept_from and c.kept_from < self.began}
         if kept:
             tables = ", ".join(f"{asset} (validated {moment:%Y-%m-%d %H:%M} UTC)"
                                for asset, moment in sorted(kept.items()))
@@ -192,16 +195,13 @@ def run_backfill(
 ) -> BackfillReport:
     """Materialize every daily asset (or `select`) for [start, end] with its checks: one run, unless a raw
     table's blocking check fails on some days, which then run alone (see the module docstring)."""
-    from assets.quality import reusing_validations
-
-    started = time.perf_counter()
+    started, began = time.perf_counter(), datetime.now(UTC)
     job = analytics_job(select, raw_checks=raw_checks)
-    with reusing_validations():  # a run over a window validated just before takes that outcome
-        isolated = blocked_windows(job, start, end, show_progress=show_progress)
-        report = BackfillReport(start=start, end=end, isolated=isolated, raw_checks=raw_checks)
-        backfill_id = str(uuid.uuid4())
-        for first, last in plan_runs(start, end, list(isolated)):
-            report.runs.append(_run(job, first, last, instance, backfill_id, show_progress))
+    isolated = blocked_windows(job, start, end, show_progress=show_progress)
+    report = BackfillReport(start=start, end=end, isolated=isolated, raw_checks=raw_checks, began=began)
+    backfill_id = str(uuid.uuid4())
+    for first, last in plan_runs(start, end, list(isolated)):
+        report.runs.append(_run(job, first, last, instance, backfill_id, show_progress))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -159,14 +159,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 # -- backfill -------------------------------------------------------------------------------------
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from cockpit_pipelines.validation_ledger import REVALIDATE_ENV
-    from cockpit_pipelines.validation_worker import validation_worker
+    from cockpit_pipelines.kept_validations import REVALIDATE_ENV
 
     if args.revalidate:
-        os.environ[REVALIDATE_ENV] = "1"  # before the worker starts: it reads it too
+        os.environ[REVALIDATE_ENV] = "1"
     gc.disable()  # until the imports are done (`collect_less`)
-    with validation_worker():  # importing what the checks need while Dagster starts and the assets run
-        return _backfill(args)
+    return _backfill(args)
 
 
 def _backfill(args: argparse.Namespace) -> int:
@@ -264,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "derived tables from days whose raw rows were validated before, e.g. by the nightly job")
     backfill.add_argument("--revalidate", action="store_true",
                           help="validate every suite, even where a passing validation of the same rows is kept "
-                          "(PostgreSQL keeps one per table and window until a row it read changes)")
+                          "(one is kept per table and window while the rows it read are unchanged)")
     backfill.set_defaults(func=cmd_backfill)
 
     archive = sub.add_parser("archive", help="run the retention policies now: archive due rows to Parquet, then delete")

@@ -1,9 +1,9 @@
 """The expectation suites (`expectations/<table>.json`, GX 1.x) validated over a window of a table, in SQL.
 
-This module is the validation itself and imports no Dagster: `assets/quality.py` makes each suite a
-blocking asset check, and the validation worker of `cockpit backfill` imports only this (and Great
-Expectations) to run them. A suite is the one place its table's rules live; each rule has
-`meta.severity` `error` (a failure blocks the downstream assets) or `warn`.
+This module is the validation itself: `assets/quality.py` makes each suite a blocking asset check.
+A suite is the one place its table's rules live; each rule has `meta.severity` `error` (a failure
+blocks the downstream assets) or `warn`. A passing validation is kept while the rows it read are
+unchanged (`kept_validations`).
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ import uuid
 import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cockpit_pipelines.contracts import Table, contracts
-from cockpit_pipelines.engines import Engine, engine_for
+from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
+from cockpit_pipelines.kept_validations import Ledger, open_ledger
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
-from cockpit_pipelines.validation_ledger import Ledger, open_ledger
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
@@ -197,8 +197,11 @@ class SuiteOutcome:
     evaluated: int
     rows: int
     failures: list[RuleFailure] = field(default_factory=list)
-    # A passing validation kept from an earlier run (`validation_ledger`): when it was validated.
+    # A passing validation kept from an earlier run (`kept_validations`): when it was validated.
     kept_from: datetime | None = None
+    # The fingerprint of what the validation read (`kept_validations`), when the warehouse records them.
+    fingerprint: str | None = None
+    fingerprinted: tuple[str, ...] = ()  # its tables: the validated one (its window) first
 
     @property
     def passed(self) -> bool:
@@ -229,7 +232,7 @@ class SuiteOutcome:
 
 def validate(engine: Engine, table: str, window: Window) -> SuiteOutcome:
     """Validate `table`'s suite over the window, in SQL on the engine, or take the passing validation
-    kept from an earlier run when none of the rows it read has changed since (`validation_ledger`).
+    kept from an earlier run while the rows it read are unchanged (`kept_validations`).
 
     GX sees the window as a view (of its query): for a query, its column reflection would fetch every
     row of the window into this process. The suite is validated in two passes: first every expectation
@@ -243,14 +246,16 @@ def validate(engine: Engine, table: str, window: Window) -> SuiteOutcome:
         return kept
     scope = suite_window(table, window)
     outcome = _validate(engine, table, scope, window_query(contracts().table(table), scope, engine.family))
-    if ledger and outcome.passed:
+    if ledger is None:
+        return outcome
+    if outcome.passed:
         ledger.keep(outcome.rows, outcome.evaluated)
-    return outcome
+    return replace(outcome, fingerprint=ledger.fingerprint, fingerprinted=ledger.covers)
 
 
 def kept_outcome(engine: Engine, table: str, window: Window) -> SuiteOutcome | None:
-    """The passing validation of `table`'s suite over the window kept from an earlier run, when none of
-    the rows it read has changed since (no Great Expectations needed)."""
+    """The passing validation of `table`'s suite over the window kept from an earlier run, while the
+    rows it read are unchanged (no Great Expectations needed)."""
     return _kept(engine, table, window)[1]
 
 
@@ -258,17 +263,14 @@ def _kept(engine: Engine, table: str, window: Window) -> tuple[Ledger | None, Su
     scope = suite_window(table, window)
     query = window_query(contracts().table(table), scope, engine.family)
     suite = read_suite(table)
-    ledger = open_ledger(engine, table, suite, str(scope) if scope else "all", [query, *_rule_queries(suite, query)])
+    rules = [e["kwargs"]["unexpected_rows_query"] for e in suite.get("expectations") or []
+             if e.get("type") == UNEXPECTED_ROWS]
+    ledger = open_ledger(engine, table, suite, str(scope) if scope else "all", query, rules)
     kept = ledger.kept() if ledger else None
-    if kept is None:
+    if ledger is None or kept is None:
         return ledger, None
-    return ledger, SuiteOutcome(table, scope, evaluated=kept.evaluated, rows=kept.rows, kept_from=kept.validated_at)
-
-
-def _rule_queries(suite: Mapping[str, Any], query: str) -> list[str]:
-    """The SQL rules of the suite, over the rows of `query`."""
-    return [e["kwargs"]["unexpected_rows_query"].format(batch=f"({query}) AS batch_rows")
-            for e in suite.get("expectations") or [] if e.get("type") == UNEXPECTED_ROWS]
+    return ledger, SuiteOutcome(table, scope, evaluated=kept.evaluated, rows=kept.rows, kept_from=kept.validated_at,
+                                fingerprint=ledger.fingerprint, fingerprinted=ledger.covers)
 
 
 def _validate(engine: Engine, table: str, scope: Window | None, query: str) -> SuiteOutcome:
@@ -289,11 +291,6 @@ def _validate(engine: Engine, table: str, scope: Window | None, query: str) -> S
         rows = int(engine.query(f"SELECT COUNT(*) FROM ({query}) AS window_rows")[0][0])
     failures = [_failure(r, rows, engine, query) for r in detailed if not r.success]
     return SuiteOutcome(table, scope, evaluated=len(quick.results), rows=rows, failures=failures)
-
-
-def validate_at(url: str, table: str, window: Window) -> SuiteOutcome:
-    """`validate` on the warehouse at `url` (what the validation worker is sent)."""
-    return validate(engine_for(url), table, window)
 
 
 @contextlib.contextmanager
