@@ -1,7 +1,10 @@
 """Landing zone: files under `COCKPIT_LANDING_DIR/<table>/` checked against the table's contract and
 loaded exactly once.
 
-- A file is Parquet, CSV (header row) or JSONL; its folder names the table (raw or reference kind).
+- A file is Parquet, delimited text (`.csv`/`.tsv`, header row) or JSONL; its folder names the table
+  (raw or reference kind). The text dialect is read from the content (see `sniff`): RFC 4180 CSV
+  (PostgreSQL `COPY … CSV`, pandas, Polars), MySQL's backslash-escaped CSV (`\\N` NULLs) and TSV
+  (`mariadb --batch`, `INTO OUTFILE`); a UTF-8 byte-order mark and CRLF line ends are accepted.
 - Every row is checked with vectorized Polars rules from the contract (`cockpit_pipelines.contracts`):
   castable type, NOT NULL, length, `values`, `min`/`max`, valid JSON, no timestamp beyond the allowed
   clock skew (`COCKPIT_MAX_CLOCK_SKEW_S`, default 300) in the future, and, against the warehouse,
@@ -44,7 +47,7 @@ from cockpit_pipelines.generator.conform import (
 from cockpit_pipelines.generator.load import fk_order
 from cockpit_pipelines.progress import Progress
 
-FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 SKEW_ENV = "COCKPIT_MAX_CLOCK_SKEW_S"
 DEFAULT_SKEW_S = 300
 WORKERS_ENV = "COCKPIT_INGEST_WORKERS"
@@ -59,7 +62,19 @@ _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 _INET = r"^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(/[0-9]{1,3})?$"
 _INTERVAL = r"^[0-9]{1,3}:[0-5][0-9]:[0-5][0-9]$"
 _TRUE, _FALSE = ["true", "t", "1", "yes", "y"], ["false", "f", "0", "no", "n"]
-_TIME_FORMATS = ["%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M%z", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+# ISO-8601 instants once 'T' reads as a space: date, optional time, seconds and 0-9 fraction digits,
+# optional Z / ±hh / ±hhmm / ±hh:mm (±hh:mm:ss, as PostgreSQL prints old local-mean-time offsets).
+_INSTANT = r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2}(?:[.,]\d{0,9})?)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2}){0,2})?$"
+_BOM = b"\xef\xbb\xbf"
+# MySQL's ESCAPED BY '\\' (LOAD DATA's reading of them); in CSV a quote becomes a doubled quote and
+# `\N` an empty unquoted field (NULL), in TSV `\N` is the NULL marker and stays.
+_MYSQL_ESCAPES = {"\\\\": "\\", "\\0": "\x00", "\\b": "\b", "\\n": "\n", "\\r": "\r", "\\t": "\t",
+                  "\\Z": "\x1a", "\\\n": "\n"}
+_CSV_ESCAPES = {**_MYSQL_ESCAPES, '\\"': '""', "\\N": ""}
+_NULL_FIELD = re.compile(rb"(?:^|[,\t])\\N(?=[,\t\r\n]|$)", re.M)
+_DOUBLED_QUOTE = re.compile(rb'[^,\r\n"\\]""')
+_BACKSLASH_QUOTE = re.compile(rb'\\["\\]')
+_PG_ELEMENT = r'(?s)"(?:[^"\\]|\\.)*"|[^,]+'
 _TEXTUAL = re.compile(r"^(text|varchar\(\d+\)|char\(\d+\))$")  # an empty string is a value, not NULL
 
 
@@ -171,37 +186,93 @@ class Parsed:
 
 
 def read_file(file: LandingFile, table: Table) -> Parsed:
-    """Read a landing file without losing anything: CSV and JSONL as text, Parquet with its own types.
+    """Read a landing file without losing anything: text formats as text, Parquet with its own types.
 
     Line numbers: CSV counts the header as line 1 (records are one line each); JSONL counts lines;
-    Parquet counts rows from 1.
+    Parquet counts rows from 1. A file that is not what its name says (not UTF-8 text, no header
+    naming the table's columns, not Parquet) raises a LandingError naming the file and what was expected.
     """
     names = [c.name for c in table.columns]
+    expected = {"parquet": "a Parquet file", "csv": f"UTF-8 delimited text with a header line naming columns of "
+                f"{table.name}", "jsonl": "UTF-8 text with one JSON object per line"}[file.format]
     try:
         if file.format == "parquet":
             frame = pl.read_parquet(file.path).with_row_index(LINE, offset=1)
             malformed = _no_malformed()
         elif file.format == "csv":
-            frame = pl.read_csv(file.path, infer_schema=False).with_row_index(LINE, offset=2)
+            frame = read_delimited(_utf8(file.path), names).with_row_index(LINE, offset=2)
             malformed = _no_malformed()
         else:
-            frame, malformed, unknown = _read_jsonl(file.path, names)
+            frame, malformed, unknown = _read_jsonl(_utf8(file.path), names)
             return Parsed(frame, malformed, unknown)
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LandingError(f"{file.path}: cannot be read as {file.format}: {exc}") from exc
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        raise LandingError(f"{file.path}: cannot be read as {file.format} (expected {expected}): {exc}") from exc
     frame = frame.with_columns(pl.col(LINE).cast(pl.Int64))
     unknown = [c for c in frame.columns if c != LINE and c not in names]
     return Parsed(frame.drop(unknown), malformed, unknown)
+
+
+def _utf8(path: Path) -> bytes:
+    """The file's bytes without a UTF-8 byte-order mark; UnicodeDecodeError unless they are UTF-8."""
+    data = path.read_bytes()
+    data = data[len(_BOM):] if data.startswith(_BOM) else data
+    data.decode("utf-8")
+    return data
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a delimited text file is written: its separator, and whether it uses MySQL's backslash
+    escapes (then `null` is its NULL marker: `\\N`, or `NULL` in `mariadb --batch` output)."""
+
+    separator: str
+    escaped: bool
+    null: str | None = None
+
+
+def sniff(header: bytes, data: bytes) -> Dialect:
+    """The dialect of a delimited file, from its header line and its content.
+
+    A tab in the header means TSV (MySQL's: backslash escapes, `\\N` or `NULL` for NULL). Otherwise
+    CSV: MySQL's escaped CSV when a field is `\\N`, or when quotes are backslash-escaped and never
+    doubled; else RFC 4180 (an unquoted empty field is NULL, `""` the empty string).
+    """
+    if b"\t" in header:
+        return Dialect("\t", True, "\\N" if _NULL_FIELD.search(data) else "NULL")
+    escaped = bool(_NULL_FIELD.search(data)) or (
+        not _DOUBLED_QUOTE.search(data) and bool(_BACKSLASH_QUOTE.search(data)))
+    return Dialect(",", escaped)
+
+
+def read_delimited(data: bytes, names: list[str]) -> pl.DataFrame:
+    """Every field of a delimited UTF-8 text file as text (NULL where the dialect says so).
+
+    The header must name at least one of `names`; ValueError otherwise (a missing header or another
+    table's file)."""
+    header = data.split(b"\n", 1)[0].rstrip(b"\r")
+    dialect = sniff(header, data)
+    fields = [f.strip().strip('"') for f in header.decode("utf-8").split(dialect.separator)]
+    if not set(fields) & set(names):
+        shown = header[:120].decode("utf-8", "replace")
+        raise ValueError(f"the header line {shown!r} names no column of the table ({', '.join(names[:4])}, …)")
+    if dialect.separator == "\t":
+        frame = pl.read_csv(io.BytesIO(data), separator="\t", quote_char=None, infer_schema=False)
+        field = pl.all()  # an empty field is the empty string: TSV marks its NULLs
+        return frame.with_columns(pl.when(field.is_null()).then(pl.lit("")).when(field != dialect.null)
+                                  .then(field.str.replace_many(_MYSQL_ESCAPES)).name.keep())
+    if dialect.escaped:
+        text = pl.Series([data.decode("utf-8")]).str.replace_many(_CSV_ESCAPES).item()
+        data = text.encode("utf-8")
+    return pl.read_csv(io.BytesIO(data), infer_schema=False)
 
 
 def _no_malformed() -> pl.DataFrame:
     return pl.DataFrame(schema={LINE: pl.Int64, "raw": pl.String})
 
 
-def _read_jsonl(path: Path, names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+def _read_jsonl(data: bytes, names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     """JSONL with every field as text (objects and arrays as JSON text); blank lines skipped, lines that
     are not JSON objects set aside. Keys outside the contract are reported from the first object."""
-    data = path.read_bytes()
     schema = {name: pl.String for name in names}
     line_count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
     try:  # fast path: one object on every line
@@ -331,8 +402,7 @@ def _from_typed(source: pl.Series, col: Column, target: pl.DataType) -> pl.Serie
     if dtype == target and col.type not in ("uuid", "json", "inet", "interval"):
         return source
     if isinstance(dtype, pl.Datetime) and isinstance(target, pl.Datetime | pl.Date):
-        naive = source.dt.convert_time_zone("UTC").dt.replace_time_zone(None) if dtype.time_zone else source
-        return naive.dt.date() if isinstance(target, pl.Date) else naive.cast(pl.Datetime("us"))
+        return utc_micros(source).dt.date() if isinstance(target, pl.Date) else utc_micros(source)
     if dtype == pl.Date and isinstance(target, pl.Datetime):
         return source.cast(pl.Datetime("us"))
     if dtype.is_integer() and (target.is_numeric()):
@@ -350,24 +420,30 @@ def _from_typed(source: pl.Series, col: Column, target: pl.DataType) -> pl.Serie
 
 def _from_text(text: pl.Series, col: Column, target: pl.DataType) -> pl.Series:
     t = col.type
+    if isinstance(target, pl.Datetime):
+        return parse_instants(text).alias(col.name)
     frame = text.alias("v").to_frame()
     v = pl.col("v")
     if t == "uuid":
         expr = pl.when(v.str.contains(_UUID)).then(v.str.to_lowercase())
-    elif target.is_integer() or target.is_float() or isinstance(target, pl.Decimal):
+    elif target.is_integer():  # "12.0" too: pandas writes integer columns holding NULLs as floats
+        number = v.cast(pl.Float64, strict=False)
+        expr = pl.coalesce(v.cast(target, strict=False),
+                           pl.when(number == number.floor()).then(number.cast(target, strict=False)))
+    elif target.is_float() or isinstance(target, pl.Decimal):
         expr = v.cast(target, strict=False)
     elif target == pl.Boolean:
         lower = v.str.to_lowercase()
         expr = pl.when(lower.is_in(_TRUE)).then(True).when(lower.is_in(_FALSE)).then(False)
-    elif isinstance(target, pl.Datetime):
-        expr = parse_timestamp(v)
     elif target == pl.Date:
         expr = v.str.to_date("%Y-%m-%d", strict=False)
     elif t == "json":
         expr = pl.when(v.str.json_path_match("$").is_not_null()).then(v)
     elif isinstance(target, pl.List):
-        is_array = v.str.starts_with("[") & v.str.json_path_match("$").is_not_null()
-        expr = pl.when(is_array).then(v).str.json_decode(target)
+        return _arrays(text, target).alias(col.name)
+    elif target == pl.Binary:  # PostgreSQL prints bytea as \x and hex digits; other text is its bytes
+        expr = pl.when(v.str.starts_with("\\x")).then(v.str.slice(2).str.decode("hex", strict=False)).otherwise(
+            v.cast(pl.Binary))
     elif t == "inet":
         expr = pl.when(v.str.contains(_INET)).then(v)
     elif t == "interval":
@@ -379,16 +455,67 @@ def _from_text(text: pl.Series, col: Column, target: pl.DataType) -> pl.Series:
     return frame.select(expr.cast(target).alias(col.name)).to_series()
 
 
-def parse_timestamp(text: pl.Expr) -> pl.Expr:
-    """ISO-8601 text ('T' or space, optional fraction, optional Z / ±hh:mm offset) → naive UTC."""
-    normalized = text.str.replace("T", " ", literal=True).str.replace(r"Z$", "+00:00")
-    candidates = []
-    for fmt in _TIME_FORMATS:
-        parsed = normalized.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC" if "%z" in fmt else None)
-        if "%z" in fmt:
-            parsed = parsed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        candidates.append(parsed)
-    return pl.coalesce(candidates)
+def _arrays(text: pl.Series, target: pl.DataType) -> pl.Series:
+    """JSON arrays, or PostgreSQL array literals (`{a,"b c",NULL}`, one dimension), as lists."""
+    c = pl.col
+    f = text.alias("v").to_frame().with_columns(
+        json=c("v").str.starts_with("[") & c("v").str.json_path_match("$").is_not_null(),
+        pg=c("v").str.starts_with("{") & c("v").str.ends_with("}"))
+    items = c("v").str.slice(1, c("v").str.len_bytes() - 2).str.extract_all(_PG_ELEMENT)
+    element = pl.element()
+    unquoted = element.str.slice(1, element.str.len_bytes() - 2).str.replace_many({"\\\\": "\\", '\\"': '"'})
+    literal = items.list.eval(pl.when(element.str.starts_with('"')).then(unquoted)
+                              .when(element != "NULL").then(element))
+    return f.select(pl.when(c("json")).then(c("v").str.json_decode(target))
+                    .when(c("pg")).then(literal.cast(target))).to_series()
+
+
+# -- instants -------------------------------------------------------------------------------------
+def parse_instants(text: pl.Series) -> pl.Series:
+    """ISO-8601 text → naive UTC microseconds (NULL where the text is not an instant).
+
+    'T' or a space between date and time; the time, its seconds and its fraction optional; an offset
+    Z, ±hh, ±hhmm, ±hh:mm (or ±hh:mm:ss) is applied, none means UTC. A fraction of more than six
+    digits is rounded half up to the microsecond (its seventh digit 5-9 rounds up). Vectorized in
+    stages: each intermediate column is computed once.
+    """
+    c = pl.col
+    f = text.alias("t").to_frame().with_columns(c("t").str.replace("T", " ", literal=True))
+    f = f.with_columns(valid=c("t").str.contains(_INSTANT), short=c("t").str.slice(16, 1) != ":")
+    if f["short"].any():  # a date alone, or minutes without seconds: give them ":00" seconds
+        f = f.with_columns(t=pl.when(c("t").str.len_bytes() == 10).then(c("t") + " 00:00:00")
+                           .when(c("short")).then(c("t").str.slice(0, 16) + ":00" + c("t").str.slice(16))
+                           .otherwise(c("t")))
+    f = f.with_columns(seconds=c("t").str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us",
+                                                                        strict=False),
+                       rest=c("t").str.slice(19))
+    f = f.with_columns(zone_at=c("rest").str.find(r"[+\-Zz]").fill_null(c("rest").str.len_bytes()))
+    f = f.with_columns(frac=pl.when(c("zone_at") > 0).then(c("rest").str.slice(1, c("zone_at") - 1))
+                       .otherwise(pl.lit("")),
+                       zone=c("rest").str.slice(c("zone_at")).str.replace_all(":", "", literal=True))
+
+    def zone_part(at: int) -> pl.Expr:
+        return c("zone").str.slice(at, 2).cast(pl.Int64, strict=False).fill_null(0)
+
+    f = f.with_columns(
+        micros=(c("frac") + "000000").str.slice(0, 6).cast(pl.Int64, strict=False).fill_null(0)
+        + (c("frac").str.slice(6, 1) >= "5").cast(pl.Int64),
+        offset=(zone_part(1) * 3600 + zone_part(3) * 60 + zone_part(5))
+        * pl.when(c("zone").str.starts_with("-")).then(-1).otherwise(1))
+    instants = c("seconds") + pl.duration(microseconds=c("micros")) - pl.duration(seconds=c("offset"))
+    return f.select(pl.when(c("valid")).then(instants).alias(text.name)).to_series()
+
+
+def utc_micros(series: pl.Series) -> pl.Series:
+    """Typed instants (any unit, naive meaning UTC or zone-aware) → naive UTC microseconds, nanoseconds
+    rounded half up like `parse_instants`."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone:
+        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    if isinstance(dtype, pl.Datetime) and dtype.time_unit == "ns":
+        ticks = series.dt.replace_time_zone(None).cast(pl.Int64)
+        return ((ticks + 500) // 1000).cast(pl.Datetime("us")).alias(series.name)
+    return series.cast(pl.Datetime("us"))
 
 
 def as_text(series: pl.Series) -> pl.Series:
