@@ -6,7 +6,7 @@ except where a single run is said):
 - rollup of usage_hourly on PostgreSQL and MariaDB: 1 day of 500k usage_events, and a 10-day window
   of 5M rows as one single-run backfill (bench/rollup.py); the window's peak RSS in a fresh process;
 - loads: every raw table generated in memory, then loaded as `cockpit generate` loads it (PostgreSQL:
-  binary COPY, a fresh month's partitions built whole; MariaDB: LOAD DATA, a day per transaction); the
+  CSV COPY, a fresh month's partitions built whole; MariaDB: LOAD DATA, a day per transaction); the
   landing zone (Parquet files checked and loaded with their ledger);
 - all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/backfill.py), in
   a fresh process, on the data just loaded;
@@ -241,13 +241,12 @@ def cli_backfill(url: str, first: date, last: date, repeat: int) -> dict[str, li
 def fixed_costs(repeat: int) -> dict[str, Any]:
     """What every `cockpit backfill` pays before it touches a row, each in a new process (median of
     `repeat`): starting Python, Dagster and the definitions, and importing Great Expectations as the
-    first check does. Each process then ends as the command does (`exit_now`: no teardown of
-    the interpreter)."""
+    first check does; each process then ends normally."""
     out: dict[str, Any] = {}
     imports = (("startup", "import cockpit_pipelines.definitions"),
                ("gx_import", "import great_expectations"))
     for name, statement in imports:
-        command = [sys.executable, "-c", f"{statement}; from cockpit_pipelines.cli import exit_now; exit_now(0)"]
+        command = [sys.executable, "-c", statement]
         with tempfile.TemporaryDirectory(prefix="cockpit_bench_import_") as folder:
             runs = [_timed_process(command, dict(os.environ), Path(folder) / "stderr.txt")
                     for _ in range(repeat + 1)][1:]
@@ -298,7 +297,7 @@ def machine(pg_version: str, mariadb_version: str | None) -> dict[str, Any]:
 
 
 def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of issue 7 with the measured value and whether it is met."""
+    """Each target (`TARGETS`) with the measured value and whether it is met."""
     found: list[dict[str, Any]] = []
 
     def add(name: str, value: float | None, target: float, at_most: bool, unit: str) -> None:
@@ -391,14 +390,14 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
     if "usage_events_load" in pg:
         rows.append(("loads", "", ""))
         maria = engines[1].get("usage_events_load") or {}
-        rows.append(("  usage_events only, binary COPY / LOAD DATA", _rate(pg["usage_events_load"]["load_rows_per_s"]),
+        rows.append(("  usage_events only, COPY / LOAD DATA", _rate(pg["usage_events_load"]["load_rows_per_s"]),
                      _rate(maria.get("load_rows_per_s"))))
     year = figures.get("year") or {}
     if "loads" in year:
         loads = year["loads"]
         rows.append((f"  every raw table, {params['backfill_days']} days: generate (memory)",
                      _rate(loads["generate_rows_per_s"]), "-"))
-        rows.append((f"  every raw table, {params['backfill_days']} days: load (binary COPY)",
+        rows.append((f"  every raw table, {params['backfill_days']} days: load (COPY)",
                      _rate(loads["load_rows_per_s"]), "-"))
     if "landing" in pg:
         rows.append(("  landing zone, Parquet (checks + load + ledger)", _rate(pg["landing"]["rows_per_s"]), "-"))

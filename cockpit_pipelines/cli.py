@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import atexit
-import gc
 import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from cockpit_pipelines.settings import (
-    REPO_ROOT,
-    WAREHOUSE_URL_ENV,
-    cockpit_home,
-    collect_less,
-    dagster_home,
-    landing_dir,
-)
+from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, dagster_home, landing_dir
 
 
 def ensure_dagster_home() -> Path:
@@ -163,7 +153,6 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     if args.revalidate:
         os.environ[REVALIDATE_ENV] = "1"
-    gc.disable()  # until the imports are done (`collect_less`)
     return _backfill(args)
 
 
@@ -175,7 +164,6 @@ def _backfill(args: argparse.Namespace) -> int:
     import cockpit_pipelines.definitions  # noqa: F401
     from cockpit_pipelines.backfill import run_backfill
 
-    collect_less()
     try:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     except ValueError as exc:
@@ -336,21 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The `cockpit` console script: `main`, then `exit_now` with its status."""
-    exit_now(main())
-
-
-def exit_now(status: int) -> None:
-    """End the process as Python would (threads joined, exit handlers run, output flushed) but without
-    the interpreter's teardown of every module and object, which takes most of a second once Dagster,
-    Polars and Great Expectations are loaded and holds nothing a finished command needs."""
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os._exit(status)
+    """The `cockpit` console script."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

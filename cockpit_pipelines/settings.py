@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from datetime import date
 from pathlib import Path
@@ -17,23 +16,6 @@ POLICIES_DIR = Path(__file__).resolve().parent / "policies"
 
 WAREHOUSE_URL_ENV = "COCKPIT_WAREHOUSE_URL"
 DEFAULT_PARTITION_START = "2026-01-01"
-
-# The cycle collector's young-generation threshold in `cockpit backfill` and its validation worker
-# (Python's default: 700 allocations). Dagster's events and Polars' results allocate many short-lived
-# containers: at 700, a ten-day backfill ran ~730 collections, 0.7 s of its main thread; at this, ten.
-# Other commands keep Python's defaults: `cockpit bench` measures the asset and the pandas baseline as a
-# Dagster run worker and a plain script run them.
-GC_YOUNG_THRESHOLD = 50_000
-
-
-def collect_less() -> None:
-    """After the imports (done with the collector disabled: they build objects that live as long as the
-    process): leave what exists now out of every later collection, collect the young generation at
-    GC_YOUNG_THRESHOLD allocations, and enable the collector."""
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
-    gc.enable()
-
 
 def cockpit_home() -> Path:
     """Local state folder (embedded database, Dagster home, archives): `COCKPIT_HOME` or `.cockpit/`."""
@@ -58,6 +40,6 @@ def partition_start() -> date:
 
 
 def read_yaml(path: Path) -> Any:
-    """A YAML file's data, parsed by libyaml when PyYAML has it (about 8x faster: the contracts are read at
-    every start of the code location)."""
+    """A YAML file's data, parsed by libyaml when PyYAML has it (the contracts are read at every start of
+    the code location)."""
     return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

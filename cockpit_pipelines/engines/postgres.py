@@ -17,7 +17,6 @@ import pyarrow as pa
 from sqlalchemy.engine import URL
 
 from cockpit_pipelines.engines.base import CatalogColumn, Engine, Load, uuid_text
-from cockpit_pipelines.engines.pgcopy import BinaryCopy
 from cockpit_pipelines.engines.sqltext import render_literals
 
 
@@ -48,7 +47,7 @@ class PostgresEngine(Engine):
         with self.transaction() as conn:
             self.version = conn.execute("SELECT version()").fetchone()[0]
         self.name = "postgresql"
-        # Idle ADBC connections of this process, for the next reads (an ADBC connect costs ~60 ms).
+        # Idle ADBC connections of this process, for the next reads (a new connection is not free).
         self._readers: queue.SimpleQueue = queue.SimpleQueue()
         self._readers_pid = os.getpid()
 
@@ -111,7 +110,7 @@ class PostgresEngine(Engine):
 
     @contextlib.contextmanager
     def frame_reader(self) -> Iterator[Callable[[str, Mapping[str, Any] | None], pl.DataFrame]]:
-        """One ADBC connection (its connect costs ~0.1 s) for many reads; autocommit, so it holds no locks."""
+        """One ADBC connection for many reads; autocommit, so it holds no locks."""
         import adbc_driver_postgresql.dbapi as adbc
 
         with adbc.connect(_libpq_uri(self.url), autocommit=True) as conn, conn.cursor() as cur:
@@ -126,15 +125,11 @@ class PostgresEngine(Engine):
             yield read
 
     def insert_frame(self, conn: psycopg.Connection, table: str, frame: pl.DataFrame) -> int:
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
-        payload = csv_payload(frame)
-        with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-            copy.write(payload)
-        return frame.height
+        return copy_csv(conn.cursor(), table, frame)
 
     @contextlib.contextmanager
     def load_transaction(self) -> Iterator[Load]:
-        """A load on its own connection, whose inserts are binary COPY (`CopyLoad`)."""
+        """A load on its own connection, whose inserts are CSV COPY (`CopyLoad`)."""
         conn = self.connect()
         try:
             yield CopyLoad(conn)
@@ -329,14 +324,13 @@ def _index_statements(load: Load, parent: str, table: str) -> list[str]:
 
 
 class CopyLoad(Load):
-    """A load transaction on a psycopg connection (its session in UTC): rows go in by binary COPY, encoded
-    a column at a time by `BinaryCopy`, which the server stores without parsing text. Into a table created
-    in the transaction, COPY FREEZE: the rows are stored frozen and their pages marked all-visible, so
-    that neither the first reads (hint bits) nor VACUUM rewrite them after the load."""
+    """A load transaction on a psycopg connection (its session in UTC): rows go in by CSV COPY
+    (`copy_csv`). Into a table created in the transaction, COPY FREEZE: the rows are stored frozen and
+    their pages marked all-visible, so that neither the first reads (hint bits) nor VACUUM rewrite them
+    after the load."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self._cur = conn.cursor()
-        self._types: dict[str, dict[str, tuple[str, str]]] = {}
 
     def execute(self, sql: str) -> None:
         self._cur.execute(sql)
@@ -346,20 +340,18 @@ class CopyLoad(Load):
         return list(self._cur.fetchall())
 
     def insert(self, table: str, frame: pl.DataFrame, *, fresh: bool = False) -> int:
-        if table not in self._types:  # read on this connection: a table created in this transaction too
-            rows = self.query(
-                "SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typcategory FROM pg_attribute a "
-                f"JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 "
-                "AND NOT a.attisdropped"
-            )
-            self._types[table] = {name: (data_type, category) for name, data_type, category in rows}
-        encoded = BinaryCopy(table, frame, self._types[table])
-        columns = ", ".join(f'"{c}"' for c in encoded.columns)
-        options = "FORMAT binary, FREEZE" if fresh else "FORMAT binary"
-        with self._cur.copy(f"COPY {table} ({columns}) FROM STDIN ({options})") as copy:
-            for chunk in encoded.chunks():
-                copy.write(chunk)
-        return frame.height
+        return copy_csv(self._cur, table, frame, freeze=fresh)
+
+
+def copy_csv(cur: psycopg.Cursor, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
+    """Write the frame's rows into `table` by `COPY … FROM STDIN (FORMAT csv)` (`csv_payload`); the
+    server converts each value to its column's type. `freeze`: COPY FREEZE, for a table created in the
+    current transaction. Returns the rows written."""
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    options = "FORMAT csv, NULL '\\N', FREEZE" if freeze else "FORMAT csv, NULL '\\N'"
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN ({options})") as copy:
+        copy.write(csv_payload(frame))
+    return frame.height
 
 
 NUMERIC_OID = 1700

@@ -4,7 +4,7 @@
   second run adds nothing.
 - A day is replaced in one transaction: its window `[day, day + 1)` is deleted from every raw table
   (children first) and the new rows are bulk-loaded (parents first) through the engine's load
-  transaction (binary COPY on PostgreSQL, LOAD DATA on the MySQL family). Days can be
+  transaction (CSV COPY on PostgreSQL, LOAD DATA on the MySQL family). Days can be
   generated in any order, and again, without duplicates.
 - A fresh month on PostgreSQL (a partitioned raw table has no partition and no row for it yet) loads
   in one transaction instead: its new partitions are loaded index-free, indexed by sort and attached,
