@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,7 @@ from cockpit_pipelines.engines.base import binary_uuids_as_text
 from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 GROUP = "analytics"
 OWNERS = ("team:data-platform",)
@@ -74,12 +75,6 @@ def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str
 # --- windows -------------------------------------------------------------------------------------
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
 @dataclass(frozen=True)
 class Span:
     """[start, end) in naive UTC: the rows one read fetches (a window, or a part of one)."""
@@ -113,7 +108,7 @@ class Window(Span):
     def from_context(cls, context: dg.AssetExecutionContext) -> Window:
         """The run's partition window (one day, or a range in a single-run backfill)."""
         window = context.partition_time_window
-        return cls(_naive_utc(window.start), _naive_utc(window.end))
+        return cls(naive_utc(window.start), naive_utc(window.end))
 
     @classmethod
     def of_days(cls, first: date, last: date) -> Window:
@@ -377,7 +372,7 @@ def ledger_rows(asset_key: dg.AssetKey, stats: pl.DataFrame, run_id: str) -> pl.
         "partition_date",
         "source_rows",
         "source_fingerprint",
-        pl.lit(datetime.now(UTC).replace(tzinfo=None), dtype=pl.Datetime("us")).alias("built_at"),
+        pl.lit(now_utc(), dtype=pl.Datetime("us")).alias("built_at"),
         pl.lit(run_id, dtype=pl.String).alias("run_id"),
     )
 

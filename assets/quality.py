@@ -21,7 +21,7 @@ import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +45,9 @@ from cockpit_pipelines.suites import (
     validate,
     validate_at,
 )
+from cockpit_pipelines.utc import naive_utc
 
 CHECK_NAME = "expectation_suite"
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def partition_window(context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext) -> Window:
@@ -64,8 +61,8 @@ def partition_window(context: dg.AssetCheckExecutionContext | dg.AssetExecutionC
     else:
         first = last = daily_partitions.get_last_partition_key()
     return Window(
-        _naive_utc(daily_partitions.time_window_for_partition_key(first).start),
-        _naive_utc(daily_partitions.time_window_for_partition_key(last).end),
+        naive_utc(daily_partitions.time_window_for_partition_key(first).start),
+        naive_utc(daily_partitions.time_window_for_partition_key(last).end),
     )
 
 
@@ -337,7 +334,7 @@ def suggest_fix(category: str, value: str) -> str | None:
             moment = datetime.fromisoformat(value)
         except ValueError:
             return None
-        moment = moment.astimezone(UTC) if moment.tzinfo else moment
+        moment = naive_utc(moment)
         fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
         return f"{moment:%Y-%m-%dT%H:%M:%S}{fraction}Z"
     if category == "nomenclature":

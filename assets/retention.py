@@ -8,7 +8,7 @@ archival of the tables that reference it (children are archived first). `retenti
 them all; the 03:00 UTC schedule and the retention-pressure sensor start it.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import dagster as dg
 import polars as pl
@@ -17,10 +17,10 @@ from pydantic import Field
 from assets.common import markdown_table
 from assets.raw import raw_key
 from cockpit_pipelines.archive import Archiver, load_settings
-from cockpit_pipelines.archive.cli import parse_as_of
 from cockpit_pipelines.archive.policies import Policy, fk_order
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.utc import now_utc, parse_instant, today_utc
 
 GROUP = "retention"
 OWNERS = ["team:data-platform"]
@@ -96,7 +96,7 @@ def build_archive_asset(policy: Policy) -> dg.AssetsDefinition:
         if config.keep:
             retention = retention.with_keep({table: config.keep})
         chosen = retention.policy(table)
-        now = parse_as_of(config.as_of) or datetime.now(UTC).replace(tzinfo=None)
+        now = parse_instant(config.as_of) or now_utc()
         if not chosen.enabled:
             context.log.info(f"{table}: retention is switched off ({chosen.source})")
             return dg.MaterializeResult(metadata={"enabled": False, "as_of": now.isoformat()})
@@ -149,7 +149,7 @@ class PartitionConfig(dg.Config):
 
 def partition_window(start: str | None, months_ahead: int | None, today: date | None = None) -> tuple[date, date]:
     """[first day of the start month, last day of the month `months_ahead` later]."""
-    today = today or datetime.now(UTC).date()
+    today = today or today_utc()
     first = date.fromisoformat(f"{start}-01") if start else today.replace(day=1)
     ahead = load_settings().premake_months if months_ahead is None else months_ahead
     month = first.month - 1 + ahead + 1

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit_pipelines.progress import Progress
 from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, partition_start
+from cockpit_pipelines.utc import today_utc
 
 if TYPE_CHECKING:
     from bench.scratch import Server
@@ -440,7 +441,7 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
 
 def run(options: Options) -> dict[str, Any]:
     """Run every scenario; the figures (also written to `options.json_path`)."""
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = today_utc() - timedelta(days=1)
     year_first = yesterday - timedelta(days=options.backfill_days - 1)
     rollup_first = yesterday - timedelta(days=options.window_days - 1)
     # The rollups run in this process: its daily partitions must hold their days (the backfill runs in a

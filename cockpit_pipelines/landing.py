@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from cockpit_pipelines.generator.conform import (
 from cockpit_pipelines.generator.load import fk_order
 from cockpit_pipelines.progress import Progress
 from cockpit_pipelines.settings import landing_dir
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 SKEW_ENV = "COCKPIT_MAX_CLOCK_SKEW_S"
@@ -266,8 +267,7 @@ def check_rows(table: Table, parsed: Parsed, *, now: datetime | None = None,
                skew: timedelta | None = None) -> Checked:
     """Apply every rule that needs only the file and the contract (vectorized, one Polars pass per rule).
     `now` (default: the wall clock; naive means UTC) plus the clock skew bounds timestamps."""
-    now = now or datetime.now(UTC)
-    now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now  # naive means UTC
+    now = naive_utc(now) if now else now_utc()
     horizon = now + (max_clock_skew() if skew is None else skew)
     source = parsed.frame
     n = source.height

@@ -26,7 +26,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import polars as pl
@@ -36,6 +36,7 @@ from assets import governance, rag, telemetry, usage
 from assets.common import PARTITION_BUILDS, RawSource, Window, fingerprint
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
+from cockpit_pipelines.utc import naive_utc
 
 START_OFFSET_ENV = "COCKPIT_LATE_DATA_START_OFFSET_DAYS"
 DEFAULT_START_OFFSET_DAYS = 7
@@ -134,8 +135,8 @@ def archived_days(warehouse: WarehouseResource, table: str, window: Window) -> p
         {"table": table, **window.params()},
     )
     ranges = pl.DataFrame(
-        {"first": [_naive(r[0]).date() for r in rows],
-         "last": [(_naive(r[1]) - timedelta(microseconds=1)).date() for r in rows]},
+        {"first": [naive_utc(r[0]).date() for r in rows],
+         "last": [(naive_utc(r[1]) - timedelta(microseconds=1)).date() for r in rows]},
         schema={"first": pl.Date, "last": pl.Date},
     )
     return (
@@ -325,15 +326,9 @@ def next_cursor(kept: Mapping[str, dict], plans: Sequence[Rebuild]) -> str:
     return json.dumps({"pending": dict(sorted(entries.items()))}, sort_keys=True)
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()
-
 
 def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +18,7 @@ from cockpit_pipelines.jobs import nightly_analytics_job, retention_job
 from cockpit_pipelines.landing import LEDGER, file_checksum, landing_files, parents
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import landing_dir
+from cockpit_pipelines.utc import now_utc, today_utc
 
 
 @dg.sensor(
@@ -93,7 +94,7 @@ def _table_of(path: str) -> str:
 )
 def late_data_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Cursor: the rebuilds requested and not yet reflected in the ledger ({"pending": {"asset|day": …}})."""
-    window = late_data.refresh_window(late_data.today_utc())
+    window = late_data.refresh_window(today_utc())
     if window is None:
         return dg.SensorResult(skip_reason="no partition is complete yet", cursor=context.cursor)
     repository = context.repository_def
@@ -168,7 +169,7 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext, warehouse: War
 def retention_pressure_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Cursor: {table: ISO instant of its last request}."""
     requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = now_utc()
     retention = load_settings()
     readings = [r for r in read_pressure(warehouse.engine, retention.select(None), now) if r.over]
     calm_until = {t: datetime.fromisoformat(at) for t, at in requested.items()}

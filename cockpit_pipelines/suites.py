@@ -15,7 +15,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +23,7 @@ from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
+from cockpit_pipelines.utc import now_utc
 from cockpit_pipelines.validation_ledger import Ledger, open_ledger
 
 if TYPE_CHECKING:
@@ -275,7 +276,7 @@ def _validate(engine: Engine, table: str, scope: Window | None, query: str) -> S
     from great_expectations.core import ExpectationSuite
 
     suite = load_suite(table)
-    parameters = {"now": datetime.now(UTC).replace(tzinfo=None)}
+    parameters = {"now": now_utc()}
     with _window_batch(engine, table, query) as batch:
         quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"},
                                expectation_parameters=parameters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cockpit_pipelines.archive.policies import Policy
 from cockpit_pipelines.archive.session import Database
@@ -13,6 +13,7 @@ from cockpit_pipelines.archive.store import ArchiveError
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.generator.conform import insertable
+from cockpit_pipelines.utc import naive_utc
 
 KEY = "__archive_key"  # the batch key, read next to the rows when it is an expression
 _BOUND = re.compile(r"FOR VALUES FROM \('([^']+)'\) TO \('([^']+)'\)")
@@ -131,7 +132,7 @@ class Dialect:
             match = _BOUND.match(bound or "")
             if not match or "MINVALUE" in bound or "MAXVALUE" in bound:
                 continue
-            lower, upper = (_naive(datetime.fromisoformat(v)) for v in match.groups())
+            lower, upper = (naive_utc(datetime.fromisoformat(v)) for v in match.groups())
             if upper <= cutoff:
                 found.append(Partition(name, lower, upper))
         return found
@@ -152,6 +153,3 @@ class Dialect:
         )
         return [InboundKey(t, c, r) for t, c, r in rows if t != self.table.name]
 
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

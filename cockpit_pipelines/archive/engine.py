@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as midnight
 from decimal import Decimal
 from typing import Any
@@ -47,6 +47,7 @@ from cockpit_pipelines.archive.store import ArchiveError, ArchiveStore, StoredFi
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import sql_literal, to_pyformat
 from cockpit_pipelines.progress import Progress
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 FAULT_POINTS = ("file_written", "manifest_written", "verified", "deleted", "committed")
 NOTIFICATIONS = "provenance_expiry_notifications"
@@ -176,7 +177,7 @@ class Archiver:
     ) -> None:
         self.engine = engine
         self.db: Database = engine
-        self.now = _naive(now) if now else manifest.now_utc()
+        self.now = naive_utc(now) if now else now_utc()
         self.store = store or ArchiveStore()
         self.run_id = run_id
         self.fault = fault or (lambda _point, _label: None)
@@ -554,7 +555,7 @@ class Archiver:
             f"WHERE {d.in_range()} AND NOT EXISTS "
             f"(SELECT 1 FROM {NOTIFICATIONS} n WHERE n.provenance_id = p.{q('id')})"
         )
-        values = {**params, "now": manifest.now_utc(), "manifest_id": row_id}
+        values = {**params, "now": now_utc(), "manifest_id": row_id}
         cur.execute(to_pyformat(sql, values), values)
         return max(cur.rowcount, 0)
 
@@ -605,6 +606,3 @@ def _span_end(start: datetime, span: str) -> datetime:
 def _as_date(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from cockpit_pipelines.archive.session import Database
 from cockpit_pipelines.engines.sqltext import to_pyformat
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 MANIFEST = "archive_manifest"
 UNFINISHED = ("written", "verified")
@@ -49,16 +50,8 @@ class Content:
     source_digest: Decimal | None
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _naive(value: Any) -> Any:
-    return value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
-
-
 def _row(values: tuple) -> ManifestRow:
-    v = [_naive(x) for x in values]
+    v = [naive_utc(x) if isinstance(x, datetime) else x for x in values]
     return ManifestRow(
         id=int(v[0]), policy=v[1], table=v[2], start=v[3], end=v[4], cutoff=v[5], uri=v[6], row_count=int(v[7]),
         checksum=v[8].strip(), status=v[9], generation=int(v[10]),
