@@ -13,12 +13,11 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,9 +25,8 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from cockpit_pipelines.contracts import contracts
+from cockpit_pipelines.builds import PARTITION_BUILDS, RawSource, fingerprint
 from cockpit_pipelines.engines.base import binary_uuids_as_text
-from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.utc import naive_utc, now_utc
@@ -37,7 +35,6 @@ GROUP = "analytics"
 OWNERS = ("team:data-platform",)
 KINDS = ("polars", "sql")
 PREVIEW_ROWS = 10
-PARTITION_BUILDS = "partition_builds"
 # Raw rows read, computed and written at a time by `build_daily` (COCKPIT_CHUNK_ROWS overrides it); with
 # the next chunk read meanwhile, twice that is the memory bound of a run, whatever its window.
 CHUNK_ROWS = 1_000_000
@@ -306,47 +303,6 @@ def replace_window(
 
 
 # --- partition_builds ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RawSource:
-    """The raw rows an asset reads, and how a day of them is fingerprinted for the late-data sensor."""
-
-    table: str
-    time_column: str
-    digest_column: str | None = None  # a numeric column whose daily sum enters the fingerprint
-    where: str = ""  # extra filter the asset reads with (SQL, `:name` parameters from `params`)
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> dg.AssetKey:
-        """The raw table's external asset (declared by assets/raw.py)."""
-        return dg.AssetKey(["raw", self.table])
-
-    def filter_sql(self, family: str) -> str:
-        """`time_column` in [:start, :end) (naive UTC, compared as the column's type), plus the extra filter."""
-        column_type = contracts().table(self.table).column(self.time_column).type
-        start, end = (utc_bound(f":{bound}", column_type, family) for bound in ("start", "end"))
-        condition = f"{self.time_column} >= {start} AND {self.time_column} < {end}"
-        return condition + (f" AND {self.where}" if self.where else "")
-
-    def stats_sql(self, family: str) -> str:
-        """Per UTC day in [:start, :end): partition_date, source_rows, digest_total (for `fingerprint`).
-
-        Run it through `warehouse.query` (a UTC session) with `params` plus start/end.
-        """
-        day = f"CAST({self.time_column} AS DATE)"
-        total = f"SUM({self.digest_column})" if self.digest_column else "NULL"
-        return (
-            f"SELECT {day} AS partition_date, COUNT(*) AS source_rows, {total} AS digest_total "
-            f"FROM {self.table} WHERE {self.filter_sql(family)} GROUP BY {day}"
-        )
-
-
-def fingerprint(rows: int, total: int | Decimal | None) -> str:
-    """sha256 of "rows:total" (total as plain decimal text, 0 when null): equal for equal raw days."""
-    number = Decimal(0 if total is None else total).normalize()
-    return hashlib.sha256(f"{int(rows)}:{number:f}".encode()).hexdigest()
 
 
 def source_stats(frame: pl.DataFrame, source: RawSource, days: Sequence[date]) -> pl.DataFrame:

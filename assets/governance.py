@@ -13,7 +13,6 @@ import polars as pl
 
 from assets.common import (
     DAY,
-    RawSource,
     Window,
     analytics_asset,
     conform,
@@ -23,10 +22,11 @@ from assets.common import (
     replace_window,
     source_stats,
 )
+from cockpit_pipelines import builds
 from cockpit_pipelines.resources import WarehouseResource
 
 TABLE = "compliance_scores"
-SOURCE = RawSource("metadata_violations", "detected_at")
+SOURCE = builds.VIOLATIONS
 STANDARDS_KEY = dg.AssetKey(["raw", "metadata_standards"])
 SCAN_KEY = dg.AssetKey("metadata_compliance_scan")  # records the platform's own violations first
 

@@ -32,8 +32,9 @@ import dagster as dg
 import polars as pl
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, RUN_KEY_TAG
 
-from assets import governance, rag, telemetry, usage
-from assets.common import PARTITION_BUILDS, RawSource, Window, fingerprint
+from assets import governance
+from assets.common import Window
+from cockpit_pipelines.builds import EMPTY_DAY, PARTITION_BUILDS, SOURCES, RawSource, fingerprint
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
 from cockpit_pipelines.utc import naive_utc
@@ -44,13 +45,9 @@ MAX_ATTEMPTS = 3  # runs per stale state: a failed rebuild is requested again, u
 ARCHIVE_MANIFEST = "archive_manifest"
 RUN_KEY_PREFIX = "late_data"
 
-# The raw tables the analytics assets read (each asset's ledger fingerprints one of them).
-SOURCES: tuple[RawSource, ...] = (rag.SOURCE, usage.USAGE_SOURCE, usage.TOKEN_SOURCE, telemetry.SOURCE,
-                                  governance.SOURCE)
 # A day's row depends on every earlier day of its source: a change invalidates all later days too.
 CUMULATIVE: frozenset[dg.AssetKey] = frozenset({dg.AssetKey(governance.TABLE)})
 
-EMPTY_DAY = fingerprint(0, None)
 STALE_SCHEMA = {"asset_key": pl.String, "partition_date": pl.Date, "raw_fingerprint": pl.String,
                 "built_run_id": pl.String}
 _FAILED = (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)

@@ -37,13 +37,13 @@ from typing import Any
 
 import polars as pl
 
-from assets.common import fingerprint
 from cockpit_pipelines.archive import manifest
 from cockpit_pipelines.archive.dialect import KEY, Dialect, Partition
 from cockpit_pipelines.archive.manifest import Content, ManifestRow
 from cockpit_pipelines.archive.policies import Policy
 from cockpit_pipelines.archive.session import Database, Session
 from cockpit_pipelines.archive.store import ArchiveError, ArchiveStore, StoredFile, path_of
+from cockpit_pipelines.builds import PARTITION_BUILDS, SOURCES, RawSource, fingerprint
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import sql_literal, to_pyformat
 from cockpit_pipelines.progress import Progress
@@ -254,8 +254,8 @@ class Archiver:
         names = list(d.policy.requires_built)
         marks = ", ".join(f":a{i}" for i in range(len(names)))
         builds = {(r[0], _as_date(r[1])): r[2] for r in self.db.query(
-            f"SELECT asset_key, partition_date, source_fingerprint FROM partition_builds WHERE asset_key IN ({marks}) "
-            "AND partition_date >= :start AND partition_date < :end",
+            f"SELECT asset_key, partition_date, source_fingerprint FROM {PARTITION_BUILDS} "
+            f"WHERE asset_key IN ({marks}) AND partition_date >= :start AND partition_date < :end",
             {**{f"a{i}": n for i, n in enumerate(names)}, "start": start.date(), "end": end.date()},
         )}
         problems: dict[date, str] = {}
@@ -571,10 +571,8 @@ def table_lock(engine: Engine, table: str) -> Iterator[None]:
         conn.close()
 
 
-def rollup_source(table: str) -> Any:
+def rollup_source(table: str) -> RawSource:
     """The RawSource whose partition_builds fingerprints record the days of `table` the rollups were built from."""
-    from cockpit_pipelines.late_data import SOURCES
-
     for source in SOURCES:
         if source.table == table:
             if source.where:

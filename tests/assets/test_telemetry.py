@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, sql_definition, stored_rows, uuids
 
-from assets.common import Window, fingerprint
+from assets.common import Window
 from assets.telemetry import (
     KEYS,
     METRICS_COLUMNS,
@@ -19,6 +19,7 @@ from assets.telemetry import (
     compute_metrics_hourly,
     metrics_hourly_asset,
 )
+from cockpit_pipelines.builds import fingerprint
 from cockpit_pipelines.resources import WarehouseResource
 
 T0 = datetime(2026, 3, 1, 7, 5)
