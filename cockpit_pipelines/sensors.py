@@ -99,9 +99,8 @@ def late_data_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
         return dg.SensorResult(skip_reason="no partition is complete yet", cursor=context.cursor)
     repository = context.repository_def
     if repository is None:
-        from cockpit_pipelines.definitions import defs
-
-        repository = defs.get_repository_def()
+        return dg.SensorResult(skip_reason="evaluated outside a code location: no job to read the assets from",
+                               cursor=context.cursor)
     scope = late_data.Scope.of_job(repository.get_job(nightly_analytics_job.name))
     built = late_data.ledger(warehouse, scope.sources, window)
     stale = late_data.stale_partitions(warehouse, scope, built, window)

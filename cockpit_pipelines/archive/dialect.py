@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cockpit_pipelines.archive.policies import Policy
-from cockpit_pipelines.archive.session import Database
 from cockpit_pipelines.archive.store import ArchiveError
 from cockpit_pipelines.contracts import Table, contracts
+from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.generator.conform import insertable
 from cockpit_pipelines.utc import naive_utc
@@ -38,7 +38,7 @@ class InboundKey:
 class Dialect:
     """SQL fragments of one engine family for one policy's table."""
 
-    def __init__(self, db: Database, policy: Policy) -> None:
+    def __init__(self, db: Engine, policy: Policy) -> None:
         self.db = db
         self.family = db.family
         self.policy = policy

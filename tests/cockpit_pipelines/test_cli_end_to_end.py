@@ -42,7 +42,7 @@ import polars as pl
 import pytest
 from shared_databases import fresh_database
 
-from cockpit_pipelines.backfill import BACKFILL_TAG
+from cockpit_pipelines.cli.backfill import BACKFILL_TAG
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.settings import REPO_ROOT, SQL_DIR
 from cockpit_pipelines.slo import load_slo_targets

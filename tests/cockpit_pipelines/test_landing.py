@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from shared_databases import fresh_database, migrated
 
+from cockpit_pipelines.cli.generate import run_generate
 from cockpit_pipelines.engines import Engine, engine_for
-from cockpit_pipelines.generator.cli import run_generate
 from cockpit_pipelines.generator.load import load_reference, read_standards, reference_frames, write_landing
 from cockpit_pipelines.generator.reference import build_reference
 from cockpit_pipelines.landing import (

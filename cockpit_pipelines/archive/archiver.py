@@ -41,7 +41,6 @@ from cockpit_pipelines.archive import manifest
 from cockpit_pipelines.archive.dialect import KEY, Dialect, Partition
 from cockpit_pipelines.archive.manifest import Content, ManifestRow
 from cockpit_pipelines.archive.policies import Policy
-from cockpit_pipelines.archive.session import Database, Session
 from cockpit_pipelines.archive.store import ArchiveError, ArchiveStore, StoredFile, path_of
 from cockpit_pipelines.builds import PARTITION_BUILDS, SOURCES, RawSource, fingerprint
 from cockpit_pipelines.engines.base import Engine
@@ -176,7 +175,8 @@ class Archiver:
         progress: bool = True,
     ) -> None:
         self.engine = engine
-        self.db: Database = engine
+        self.db = engine
+        self._session: contextlib.ExitStack | None = None
         self.now = naive_utc(now) if now else now_utc()
         self.store = store or ArchiveStore()
         self.run_id = run_id
@@ -186,12 +186,14 @@ class Archiver:
 
     def __enter__(self) -> Archiver:
         """Keep one bookkeeping connection and one Arrow reader for the whole run."""
-        self.db = Session(self.engine)
+        self._session = contextlib.ExitStack()
+        self.db = self._session.enter_context(self.engine.session())
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if isinstance(self.db, Session):
-            self.db.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
         self.db = self.engine
 
     # --- planning --------------------------------------------------------------------------------

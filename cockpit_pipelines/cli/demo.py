@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from cockpit_pipelines.backfill import QUIET, BackfillReport, run_backfill
+from cockpit_pipelines.cli.backfill import QUIET, BackfillReport, run_backfill
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.load import generate
 from cockpit_pipelines.utc import today_utc

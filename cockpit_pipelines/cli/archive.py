@@ -82,8 +82,8 @@ def build_missing_rollups(plans: list[Plan]) -> bool:
     that the archive run that follows may delete them. Returns False when a build failed."""
     import dagster as dg
 
-    from cockpit_pipelines.backfill import analytics_job, run_backfill
-    from cockpit_pipelines.cli import ensure_dagster_home
+    from cockpit_pipelines.cli.backfill import analytics_job, run_backfill
+    from cockpit_pipelines.cli.home import ensure_dagster_home
 
     graph = analytics_job().asset_layer.asset_graph
     for plan in plans:
