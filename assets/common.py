@@ -1,6 +1,5 @@
 """Shared pieces of the daily analytics assets.
 
-- `Window`: a partition time window as naive UTC datetimes, split into day or month chunks.
 - Exact numerics, so that the Polars results equal the SQL definitions on every engine:
   `exact_ratio` (a rational rounded half away from zero) and `pg_float_to_numeric` (PostgreSQL's
   float8 → numeric(p,s) conversion of a percentile).
@@ -13,12 +12,11 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,9 +25,9 @@ import polars as pl
 
 from cockpit_pipelines.builds import PARTITION_BUILDS, RawSource, fingerprint
 from cockpit_pipelines.engines.base import binary_uuids_as_text
-from cockpit_pipelines.partitions import daily_partitions
+from cockpit_pipelines.partitions import Span, Window, daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
-from cockpit_pipelines.utc import naive_utc, now_utc
+from cockpit_pipelines.utc import now_utc
 
 GROUP = "analytics"
 OWNERS = ("team:data-platform",)
@@ -67,77 +65,6 @@ def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
-
-
-# --- windows -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Span:
-    """[start, end) in naive UTC: the rows one read fetches (a window, or a part of one)."""
-
-    start: datetime
-    end: datetime
-
-    def params(self) -> dict[str, datetime]:
-        return {"start": self.start, "end": self.end}
-
-    def split(self, parts: int) -> list[Span]:
-        """Up to `parts` consecutive spans of about equal length, on hour boundaries, covering this one."""
-        step = (self.end - self.start) / max(parts, 1)
-        inner = {self.start + HOUR * ((step * i) // HOUR) for i in range(1, parts)} - {self.start}
-        bounds = [self.start, *sorted(inner), self.end]
-        return [Span(lo, hi) for lo, hi in itertools.pairwise(bounds)]
-
-
-@dataclass(frozen=True)
-class Window(Span):
-    """[start, end) in naive UTC, on day boundaries (a range of daily partitions)."""
-
-    def __post_init__(self) -> None:
-        for moment in (self.start, self.end):
-            if moment.tzinfo is not None or moment.time() != time(0):
-                raise ValueError(f"window bounds must be naive UTC midnights, got {moment!r}")
-        if self.end <= self.start:
-            raise ValueError(f"empty window [{self.start}, {self.end})")
-
-    @classmethod
-    def from_context(cls, context: dg.AssetExecutionContext) -> Window:
-        """The run's partition window (one day, or a range in a single-run backfill)."""
-        window = context.partition_time_window
-        return cls(naive_utc(window.start), naive_utc(window.end))
-
-    @classmethod
-    def of_days(cls, first: date, last: date) -> Window:
-        """The days first..last, inclusive."""
-        return cls(datetime.combine(first, time(0)), datetime.combine(last, time(0)) + DAY)
-
-    @property
-    def days(self) -> list[date]:
-        return [(self.start + DAY * i).date() for i in range((self.end - self.start) // DAY)]
-
-    def day_chunks(self) -> list[Window]:
-        """One window per day: the unit that is read, computed and written at a time."""
-        return [Window(self.start + DAY * i, self.start + DAY * (i + 1)) for i in range(len(self.days))]
-
-    def chunk_from(self, start: datetime, days: int) -> Window:
-        """Up to `days` days from `start` (a day of the window), not past the window's end nor into the
-        next calendar month (the raw tables are partitioned by month: a chunk reads one partition)."""
-        following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-        return Window(start, min(start + DAY * max(days, 1), self.end, following))
-
-    def month_chunks(self) -> list[Window]:
-        """Every whole calendar month the window touches."""
-        months = []
-        month = self.start.replace(day=1)
-        while month < self.end:
-            following = (month + timedelta(days=32)).replace(day=1)
-            months.append(Window(month, following))
-            month = following
-        return months
-
-    def date_params(self) -> dict[str, date]:
-        return {"start": self.start.date(), "end": self.end.date()}
 
 
 # --- frames and exact numerics -------------------------------------------------------------------

@@ -11,7 +11,6 @@ from pydantic import Field
 
 from assets.common import (
     DailyTable,
-    Span,
     analytics_asset,
     build_daily,
     conform,
@@ -23,6 +22,7 @@ from assets.common import (
     pg_float_to_numeric,
 )
 from cockpit_pipelines import builds
+from cockpit_pipelines.partitions import Span
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.slo import SloTarget, load_slo_targets
 

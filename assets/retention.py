@@ -147,8 +147,9 @@ class PartitionConfig(dg.Config):
                                      "partitions.premake_months of retention.yaml.")
 
 
-def partition_window(start: str | None, months_ahead: int | None, today: date | None = None) -> tuple[date, date]:
-    """[first day of the start month, last day of the month `months_ahead` later]."""
+def premake_months(start: str | None, months_ahead: int | None, today: date | None = None) -> tuple[date, date]:
+    """The months whose partitions to create: [first day of the start month, last day of the month
+    `months_ahead` later]."""
     today = today or today_utc()
     first = date.fromisoformat(f"{start}-01") if start else today.replace(day=1)
     ahead = load_settings().premake_months if months_ahead is None else months_ahead
@@ -162,7 +163,7 @@ def partition_window(start: str | None, months_ahead: int | None, today: date | 
        "move out of the DEFAULT partition).")
 def create_future_partitions(context: dg.OpExecutionContext, config: PartitionConfig,
                              warehouse: WarehouseResource) -> list[str]:
-    first, last = partition_window(config.start, config.months_ahead)
+    first, last = premake_months(config.start, config.months_ahead)
     created = []
     for table in contracts().tables_of_kind("raw"):
         if table.partitioned:
@@ -170,8 +171,3 @@ def create_future_partitions(context: dg.OpExecutionContext, config: PartitionCo
     context.log.info(f"months {first:%Y-%m} .. {last:%Y-%m}: created {len(created)} partition(s) {created}")
     return created
 
-
-@dg.job(tags={"cockpit/kind": "maintenance"},
-        description="Future monthly partitions of the range-partitioned tables (monthly schedule).")
-def partition_maintenance_job() -> None:
-    create_future_partitions()

@@ -4,8 +4,9 @@
 import dagster as dg
 import polars as pl
 
-from assets.common import DailyTable, Span, analytics_asset, build_daily, conform
+from assets.common import DailyTable, analytics_asset, build_daily, conform
 from cockpit_pipelines import builds
+from cockpit_pipelines.partitions import Span
 from cockpit_pipelines.resources import WarehouseResource
 
 SOURCE = builds.METRICS

@@ -11,8 +11,6 @@ import polars as pl
 from assets.common import (
     PREVIEW_ROWS,
     DailyTable,
-    Span,
-    Window,
     analytics_asset,
     build_daily,
     conform,
@@ -22,6 +20,7 @@ from assets.common import (
     replace_window,
 )
 from cockpit_pipelines import builds
+from cockpit_pipelines.partitions import Span, Window
 from cockpit_pipelines.resources import WarehouseResource
 
 USAGE_SOURCE = builds.USAGE_EVENTS

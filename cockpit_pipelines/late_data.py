@@ -33,8 +33,8 @@ import polars as pl
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, RUN_KEY_TAG
 
 from assets import governance
-from assets.common import Window
 from cockpit_pipelines.builds import EMPTY_DAY, PARTITION_BUILDS, SOURCES, RawSource, fingerprint
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
 from cockpit_pipelines.utc import naive_utc

@@ -15,13 +15,14 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
 from cockpit_pipelines.utc import now_utc
 from cockpit_pipelines.validation_ledger import Ledger, open_ledger
@@ -108,24 +109,6 @@ def _register_expectations() -> None:
 
 
 # --- windows -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """[start, end) in naive UTC: the rows a check validates."""
-
-    start: datetime
-    end: datetime
-
-    def __str__(self) -> str:
-        return f"[{self.start.isoformat(sep=' ')}, {self.end.isoformat(sep=' ')})"
-
-    def widen_to_months(self) -> Window:
-        """The whole calendar months the window touches (for tables with one row per month)."""
-        last = self.end - timedelta(microseconds=1)
-        following = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
-        return Window(self.start.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
-                      following.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 def suite_window(table: str, window: Window) -> Window | None:

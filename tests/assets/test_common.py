@@ -17,7 +17,6 @@ import pytest
 from assets import governance, rag, telemetry, usage
 from assets.common import (
     GROUP,
-    Window,
     exact_ratio,
     markdown_table,
     next_chunk_days,
@@ -27,6 +26,7 @@ from assets.common import (
 )
 from cockpit_pipelines.builds import RawSource, fingerprint
 from cockpit_pipelines.contracts import load_contracts
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import SQL_DIR
 from cockpit_pipelines.slo import load_slo_targets

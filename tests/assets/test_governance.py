@@ -10,7 +10,6 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, metadata_of, sql_definition, stored_rows, uuids
 
-from assets.common import Window
 from assets.governance import (
     COMPLIANCE_COLUMNS,
     STANDARD_COLUMNS,
@@ -18,6 +17,7 @@ from assets.governance import (
     compliance_scores_asset,
     compute_compliance_scores,
 )
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)

@@ -27,27 +27,28 @@ from dagster._core.storage.tags import (
 )
 
 from assets import governance, rag, telemetry, usage
-from assets.quality import (
-    CHECK_NAME,
+from assets.governance import (
     VIOLATION_NAMESPACE,
     ScanTarget,
     ascii_digits,
-    checks_for,
     find_violations,
     load_scan_policy,
-    metadata_compliance_scan,
-    quality_checks,
-    raw_quality_checks,
     scan_values,
     suggest_fix,
+)
+from assets.quality import (
+    CHECK_NAME,
+    checks_for,
+    quality_checks,
+    raw_quality_checks,
     validate_suite,
 )
 from assets.raw import raw_key, raw_specs
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.migrations import MigrationRunner
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import REPO_ROOT
-from cockpit_pipelines.suites import Window
 
 CLEAN_DAY, BAD_DAY, SCAN_DAY = date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 8)
 DERIVED_DAY = date(2026, 2, 10)  # another month: usage_monthly's bad row stays out of CLEAN_DAY's month
@@ -225,14 +226,14 @@ def _run(warehouse: WarehouseResource, selection: dg.AssetSelection, first: date
          last: date | None = None) -> dg.ExecuteInProcessResult:
     """One run of the selection for a day (or a range, as a single-run backfill)."""
     kwargs: dict[str, Any] = {"partition_key": first.isoformat()}
-    if not selection.resolve([*ANALYTICS, metadata_compliance_scan]):
+    if not selection.resolve(ANALYTICS):
         # a run of checks only: Dagster infers no partitions definition from assets, so tag the partition
         kwargs = {"tags": {PARTITION_NAME_TAG: first.isoformat()}}
     if last is not None:
         kwargs = {"tags": {ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
                            ASSET_PARTITION_RANGE_END_TAG: last.isoformat()}}
     return dg.materialize(
-        [*raw_specs, *ANALYTICS, metadata_compliance_scan, *quality_checks],
+        [*raw_specs, *ANALYTICS, *quality_checks],
         selection=selection, resources={"warehouse": warehouse}, raise_on_error=False, **kwargs,
     )
 
@@ -422,7 +423,7 @@ def test_a_reference_suite_validates_the_whole_table(warehouse: WarehouseResourc
 
 
 def _scan(warehouse: WarehouseResource, day: date) -> dg.ExecuteInProcessResult:
-    result = _run(warehouse, dg.AssetSelection.assets(metadata_compliance_scan), day)
+    result = _run(warehouse, dg.AssetSelection.assets(governance.metadata_compliance_scan), day)
     assert result.success
     return result
 
@@ -537,7 +538,7 @@ def test_raw_checks_attach_to_the_raw_assets_and_derived_checks_to_the_tables() 
 def test_the_nightly_job_runs_the_raw_checks_before_the_analytics() -> None:
     """Wired as the lead's nightly job: groups("analytics") plus the raw-table checks."""
     nightly = dg.define_asset_job("nightly", selection=NIGHTLY)
-    defs = dg.Definitions(assets=[*raw_specs, *ANALYTICS, metadata_compliance_scan], asset_checks=quality_checks,
+    defs = dg.Definitions(assets=[*raw_specs, *ANALYTICS], asset_checks=quality_checks,
                           jobs=[nightly], resources={"warehouse": WarehouseResource()})
     dg.Definitions.validate_loadable(defs)
     nodes = set(defs.resolve_job_def("nightly").graph.node_names())

@@ -23,7 +23,6 @@ from analytics_testkit import (
     uuids,
 )
 
-from assets.common import Window
 from assets.rag import (
     DIALOGUE_COLUMNS,
     RAG_METRICS_COLUMNS,
@@ -32,6 +31,7 @@ from assets.rag import (
     rag_metrics_history_asset,
 )
 from cockpit_pipelines.builds import fingerprint
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.slo import SloTarget, load_slo_targets
 

@@ -10,7 +10,6 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, sql_definition, stored_rows, uuids
 
-from assets.common import Window
 from assets.telemetry import (
     KEYS,
     METRICS_COLUMNS,
@@ -20,6 +19,7 @@ from assets.telemetry import (
     metrics_hourly_asset,
 )
 from cockpit_pipelines.builds import fingerprint
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 
 T0 = datetime(2026, 3, 1, 7, 5)

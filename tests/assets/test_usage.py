@@ -11,7 +11,6 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, metadata_of, sql_definition, stored_rows, uuids
 
-from assets.common import Window
 from assets.usage import (
     DAILY_KEYS,
     HOURLY_KEYS,
@@ -35,6 +34,7 @@ from assets.usage import (
     usage_monthly_asset,
 )
 from cockpit_pipelines.builds import fingerprint
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 
 T0 = datetime(2026, 3, 1, 10, 15)

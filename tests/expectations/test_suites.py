@@ -11,6 +11,7 @@ import pytest
 
 from cockpit_pipelines import suites
 from cockpit_pipelines.contracts import Table, contracts
+from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.suites import SEVERITIES, load_suite, read_suite, suite_tables, window_query
 
 SUITES = suite_tables()
@@ -121,7 +122,7 @@ def _unique_keys(table: str) -> set[tuple[str, ...]]:
 
 
 def test_window_query_bounds_the_time_column_with_engine_literals() -> None:
-    window = suites.Window(datetime(2026, 1, 3), datetime(2026, 1, 4))
+    window = Window(datetime(2026, 1, 3), datetime(2026, 1, 4))
     usage = contracts().table("usage_events")
     assert window_query(usage, window, "mysql") == (
         "SELECT * FROM usage_events WHERE `time` >= TIMESTAMP '2026-01-03 00:00:00.000000' "
@@ -135,8 +136,8 @@ def test_window_query_bounds_the_time_column_with_engine_literals() -> None:
 
 
 def test_monthly_tables_are_validated_over_whole_months() -> None:
-    window = suites.Window(datetime(2026, 1, 31), datetime(2026, 2, 2))
-    assert suites.suite_window("usage_monthly", window) == suites.Window(
+    window = Window(datetime(2026, 1, 31), datetime(2026, 2, 2))
+    assert suites.suite_window("usage_monthly", window) == Window(
         datetime(2026, 1, 1), datetime(2026, 3, 1)
     )
     assert suites.suite_window("usage_daily", window) == window
