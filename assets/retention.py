@@ -17,7 +17,7 @@ from pydantic import Field
 from assets.common import markdown_table
 from assets.raw import raw_key
 from cockpit_pipelines.archive import Archiver, load_settings
-from cockpit_pipelines.archive.policies import Policy, fk_order
+from cockpit_pipelines.archive.policies import Policy
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.utc import now_utc, parse_instant, today_utc
@@ -58,11 +58,7 @@ def archive_op_name(table: str) -> str:
 
 def _children(policy: Policy) -> list[str]:
     """Tables with a policy whose rows reference `policy`'s table: archived before it."""
-    order = [p.table for p in fk_order(FILE_POLICIES)]
-    return [p.table for p in FILE_POLICIES
-            if order.index(p.table) < order.index(policy.table)
-            and any(c.references and c.references.split(".")[0] == policy.table
-                    for c in contracts().table(p.table).columns)]
+    return [p.table for p in FILE_POLICIES if policy.table in contracts().table(p.table).parents(soft=True)]
 
 
 def run_config(as_of: datetime | None = None, tables: list[str] | None = None) -> dict:

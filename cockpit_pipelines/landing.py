@@ -43,7 +43,6 @@ from cockpit_pipelines.generator.conform import (
     polars_type,
     sql_function,
 )
-from cockpit_pipelines.generator.load import fk_order
 from cockpit_pipelines.progress import Progress
 from cockpit_pipelines.settings import landing_dir
 from cockpit_pipelines.utc import naive_utc, now_utc
@@ -142,7 +141,7 @@ def landing_files(directory: Path) -> list[tuple[str, Path]]:
 
 def _table_rank() -> dict[str, int]:
     """Loadable tables in foreign-key order (reference tables before the raw tables pointing at them)."""
-    tables = fk_order(contracts().tables_of_kind(*LOADABLE_KINDS))
+    tables = contracts().fk_order(contracts().tables_of_kind(*LOADABLE_KINDS))
     return {t.name: i for i, t in enumerate(tables)}
 
 
@@ -151,7 +150,7 @@ def parents(table: str) -> set[str]:
     contract = contracts().tables.get(table)
     if contract is None:
         return set()
-    return {c.references.split(".")[0] for c in contract.columns if c.references and not c.soft} - {table}
+    return contract.parents()
 
 
 def loadable(table: str) -> Table:
