@@ -7,7 +7,6 @@ DERIVED_DAY; the scan works on SCAN_DAY.
 """
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -17,9 +16,8 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
-import psycopg
-import pymysql
 import pytest
+from conftest import migrated_warehouse
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -45,7 +43,6 @@ from assets.quality import (
 )
 from assets.raw import raw_key, raw_specs
 from cockpit_pipelines.contracts import contracts
-from cockpit_pipelines.migrations import MigrationRunner
 from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import REPO_ROOT
@@ -84,54 +81,12 @@ DERIVED_FAILURES: dict[str, tuple[str, Any]] = {
 # --- the warehouses ------------------------------------------------------------------------------
 
 
-def _postgres_database() -> Iterator[str]:
-    host = os.environ.get("COCKPIT_TEST_PG_HOST", "127.0.0.1")
-    admin = f"host={host} port=5432 user=postgres dbname=postgres"
-    name = f"cockpit_test_quality_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable ({admin}): {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@{host}:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _mariadb_database() -> Iterator[str]:
-    server = {"host": os.environ.get("COCKPIT_TEST_MARIADB_HOST", "127.0.0.1"), "port": 3306, "user": "root",
-              "password": ""}
-    name = f"cockpit_test_quality_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = pymysql.connect(**server, connect_timeout=5)
-    except pymysql.err.OperationalError as exc:
-        pytest.skip(f"MariaDB is not reachable at {server['host']}:3306: {exc}")
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}`")
-    conn.close()
-    try:
-        yield f"mysql+pymysql://root@{server['host']}:3306/{name}"
-    finally:
-        conn = pymysql.connect(**server)
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
-
-
 @pytest.fixture(scope="module", params=["postgres", "mariadb"])
 def warehouse(request: pytest.FixtureRequest) -> Iterator[WarehouseResource]:
     """A migrated warehouse (one per engine, for the module) with the days' raw rows."""
-    databases = _postgres_database() if request.param == "postgres" else _mariadb_database()
-    url = next(databases)
-    try:
-        resource = WarehouseResource(url=url)
-        MigrationRunner(resource.engine).migrate(log=lambda _line: None)
+    for resource in migrated_warehouse(request.param):
         _load(resource)
         yield resource
-    finally:
-        databases.close()
 
 
 def _insert(warehouse: WarehouseResource, table: str, rows: list[dict[str, Any]]) -> None:

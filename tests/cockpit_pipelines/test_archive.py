@@ -19,8 +19,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
+from conftest import fresh_database, migrated
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-from shared_databases import fresh_database, migrated
 
 from assets.usage import usage_daily_asset, usage_hourly_asset, usage_monthly_asset
 from cockpit_pipelines import cli

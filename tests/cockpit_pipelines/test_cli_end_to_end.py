@@ -40,7 +40,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
-from shared_databases import fresh_database
+from conftest import fresh_database
 
 from cockpit_pipelines.cli.backfill import BACKFILL_TAG
 from cockpit_pipelines.engines import Engine, engine_for

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 import polars as pl
 import pytest
-from shared_databases import fresh_database, migrated
+from conftest import fresh_database, migrated
 
 from assets.raw import raw_key, raw_tables_observation_sensor
 from cockpit_pipelines.cli.generate import run_generate

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-from shared_databases import fresh_database, migrated
+from conftest import fresh_database, migrated
 
 from cockpit_pipelines.cli.generate import run_generate
 from cockpit_pipelines.engines import Engine, engine_for

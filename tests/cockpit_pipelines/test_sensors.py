@@ -16,8 +16,8 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
+from conftest import fresh_database, migrated
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, RUN_KEY_TAG
-from shared_databases import fresh_database, migrated
 
 from assets import governance, usage
 from cockpit_pipelines import alerts, late_data

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from shared_databases import fresh_database, migrated
+from conftest import fresh_database, migrated
 
 from cockpit_pipelines import suites
 from cockpit_pipelines.engines import Engine, engine_for
