@@ -300,7 +300,7 @@ def machine(pg_version: str, mariadb_version: str | None) -> dict[str, Any]:
 
 
 def targets(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each target of issue 7 with the measured value and whether it is met."""
+    """Each benchmark target with the measured value and whether it is met."""
     found: list[dict[str, Any]] = []
 
     def add(name: str, value: float | None, target: float, at_most: bool, unit: str) -> None:

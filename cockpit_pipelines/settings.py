@@ -58,6 +58,6 @@ def partition_start() -> date:
 
 
 def read_yaml(path: Path) -> Any:
-    """A YAML file's data, parsed by libyaml when PyYAML has it (about 8x faster: the contracts are read at
+    """A YAML file's data, parsed by libyaml when PyYAML has it (much faster: the contracts are read at
     every start of the code location)."""
     return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -95,7 +95,7 @@ class Dialect:
 
     def select_list(self) -> str:
         """The stored columns, as text where the Arrow reader would not give back what restore can write
-        (inet) or where the server formats faster than Polars (uuid: about 40% of a PostgreSQL read)."""
+        (inet) or where the server formats faster than Polars (uuid)."""
         items = []
         for column in insertable(self.table):
             name = self.q(column.name)

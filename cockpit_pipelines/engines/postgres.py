@@ -49,7 +49,7 @@ class PostgresEngine(Engine):
         with self.transaction() as conn:
             self.version = conn.execute("SELECT version()").fetchone()[0]
         self.name = "postgresql"
-        # Idle ADBC connections of this process, for the next reads (an ADBC connect costs ~60 ms).
+        # Idle ADBC connections of this process, for the next reads (an ADBC connect is slow).
         self._readers: queue.SimpleQueue = queue.SimpleQueue()
         self._readers_pid = os.getpid()
 
@@ -112,7 +112,7 @@ class PostgresEngine(Engine):
 
     @contextlib.contextmanager
     def frame_reader(self) -> Iterator[Callable[[str, Mapping[str, Any] | None], pl.DataFrame]]:
-        """One ADBC connection (its connect costs ~0.1 s) for many reads; autocommit, so it holds no locks."""
+        """One ADBC connection (its connect is slow) for many reads; autocommit, so it holds no locks."""
         import adbc_driver_postgresql.dbapi as adbc
 
         with adbc.connect(_libpq_uri(self.url), autocommit=True) as conn, conn.cursor() as cur:

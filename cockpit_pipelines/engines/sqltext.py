@@ -39,7 +39,7 @@ def utc_bound(expression: str, column_type: str, family: str) -> str:
     """`expression` (a naive UTC datetime: a `:name` parameter or a literal) as a bound of a column of
     the contract type `column_type`. On PostgreSQL a timestamptz column gets a timestamptz bound, taken
     as UTC whatever the session's time zone: the database then compares values as they are stored,
-    instead of converting the bound for every row (about a tenth of a scan's time), and prunes the
+    instead of converting the bound for every row, and prunes the
     partitions when it plans the statement."""
     if family == "postgresql" and column_type == "timestamptz":
         return f"({expression} AT TIME ZONE 'UTC')"

@@ -88,7 +88,7 @@ class World:
     archive: Path
     original: dict[str, pl.DataFrame]  # every policy table's rows, with the batch key (KEY)
     monthly: pl.DataFrame
-    db: Engine  # the module's connections (a PyMySQL connect costs ~50 ms)
+    db: Engine  # the module's connections, kept: a PyMySQL connect is slow
 
     @property
     def store(self) -> ArchiveStore:

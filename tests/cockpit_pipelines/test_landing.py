@@ -330,7 +330,7 @@ def _sha(path: Path) -> str:
 
 def test_a_mixed_file_dropped_twice_through_the_sensor_and_job_loads_once(
         warehouse: Engine, landing_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 3's checks through the code location's own path: the sensor requests a landing_load_job run
+    """The landing checks through the code location's own path: the sensor requests a landing_load_job run
     per file (run_key = its SHA-256), the run loads the good rows and quarantines the others with a reason
     (good + quarantined = input); the same bytes dropped again (touched, or copied elsewhere) load nothing."""
     from cockpit_pipelines.jobs import landing_load_job
