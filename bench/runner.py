@@ -8,7 +8,7 @@ except where a single run is said):
 - loads: every raw table generated in memory, then loaded as `cockpit generate` loads it (PostgreSQL:
   binary COPY, a fresh month's partitions built whole; MariaDB: LOAD DATA, a day per transaction); the
   landing zone (Parquet files checked and loaded with their ledger);
-- all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/backfill.py), in
+- all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/cli/backfill.py), in
   a fresh process, on the data just loaded;
 - archival of usage_events (archive, verify, delete) on that data.
 """
