@@ -25,9 +25,10 @@ import polars as pl
 
 from cockpit_pipelines.builds import PARTITION_BUILDS, RawSource, fingerprint
 from cockpit_pipelines.engines.base import binary_uuids_as_text
-from cockpit_pipelines.partitions import Span, Window, daily_partitions
+from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.utc import now_utc
+from cockpit_pipelines.windows import Span, Window
 
 GROUP = "analytics"
 OWNERS = ("team:data-platform",)

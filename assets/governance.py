@@ -35,10 +35,11 @@ from assets.raw import raw_key
 from cockpit_pipelines import builds
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
-from cockpit_pipelines.partitions import Window, daily_partitions, partition_window
+from cockpit_pipelines.partitions import daily_partitions, partition_window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
 from cockpit_pipelines.utc import naive_utc
+from cockpit_pipelines.windows import Window
 
 TABLE = "compliance_scores"
 SOURCE = builds.VIOLATIONS

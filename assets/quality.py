@@ -22,7 +22,7 @@ import dagster as dg
 from assets.raw import raw_key
 from cockpit_pipelines import validation_worker
 from cockpit_pipelines.contracts import contracts
-from cockpit_pipelines.partitions import Window, daily_partitions, partition_window
+from cockpit_pipelines.partitions import daily_partitions, partition_window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.suites import (
     SuiteOutcome,
@@ -33,6 +33,7 @@ from cockpit_pipelines.suites import (
     validate,
     validate_at,
 )
+from cockpit_pipelines.windows import Window
 
 CHECK_NAME = "expectation_suite"
 

@@ -22,9 +22,9 @@ from assets.common import (
     pg_float_to_numeric,
 )
 from cockpit_pipelines import builds
-from cockpit_pipelines.partitions import Span
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.slo import SloTarget, load_slo_targets
+from cockpit_pipelines.windows import Span
 
 TABLE = "rag_metrics_history"
 SOURCE = builds.DIALOGUES

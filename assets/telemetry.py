@@ -6,8 +6,8 @@ import polars as pl
 
 from assets.common import DailyTable, analytics_asset, build_daily, conform
 from cockpit_pipelines import builds
-from cockpit_pipelines.partitions import Span
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Span
 
 SOURCE = builds.METRICS
 

@@ -20,8 +20,8 @@ from assets.common import (
     replace_window,
 )
 from cockpit_pipelines import builds
-from cockpit_pipelines.partitions import Span, Window
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Span, Window
 
 USAGE_SOURCE = builds.USAGE_EVENTS
 TOKEN_SOURCE = builds.TOKEN_USAGE

@@ -34,10 +34,10 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from assets import governance
 from cockpit_pipelines.builds import EMPTY_DAY, PARTITION_BUILDS, SOURCES, RawSource, fingerprint
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
 from cockpit_pipelines.utc import naive_utc
+from cockpit_pipelines.windows import Window
 
 START_OFFSET_ENV = "COCKPIT_LATE_DATA_START_OFFSET_DAYS"
 DEFAULT_START_OFFSET_DAYS = 7

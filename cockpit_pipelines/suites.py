@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
 from cockpit_pipelines.utc import now_utc
 from cockpit_pipelines.validation_ledger import Ledger, open_ledger
+from cockpit_pipelines.windows import Window
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite

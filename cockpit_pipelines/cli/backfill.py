@@ -232,8 +232,8 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
     """The windows (first, last day) inside [start, end] that the job's raw-table checks fail on, with
     the tables whose checks fail there."""
     from assets.quality import blocking_windows
-    from cockpit_pipelines.partitions import Window
     from cockpit_pipelines.resources import WarehouseResource
+    from cockpit_pipelines.windows import Window
 
     tables = sorted(key.asset_key.path[-1] for key in job.asset_layer.asset_graph.asset_check_keys
                     if key.asset_key.path[0] == "raw")

@@ -26,10 +26,10 @@ from assets.common import (
 )
 from cockpit_pipelines.builds import RawSource, fingerprint
 from cockpit_pipelines.contracts import load_contracts
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import SQL_DIR
 from cockpit_pipelines.slo import load_slo_targets
+from cockpit_pipelines.windows import Window
 
 DERIVED_OUTPUTS = {
     "rag_metrics_history": rag.RAG_METRICS_COLUMNS,

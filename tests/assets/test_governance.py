@@ -17,8 +17,8 @@ from assets.governance import (
     compliance_scores_asset,
     compute_compliance_scores,
 )
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Window
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 STANDARDS = pl.DataFrame(

@@ -43,9 +43,9 @@ from assets.quality import (
 )
 from assets.raw import raw_key, raw_specs
 from cockpit_pipelines.contracts import contracts
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import REPO_ROOT
+from cockpit_pipelines.windows import Window
 
 CLEAN_DAY, BAD_DAY, SCAN_DAY = date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 8)
 DERIVED_DAY = date(2026, 2, 10)  # another month: usage_monthly's bad row stays out of CLEAN_DAY's month

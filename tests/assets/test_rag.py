@@ -31,9 +31,9 @@ from assets.rag import (
     rag_metrics_history_asset,
 )
 from cockpit_pipelines.builds import fingerprint
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.slo import SloTarget, load_slo_targets
+from cockpit_pipelines.windows import Window
 
 DAY = date(2026, 3, 1)
 SLOS = load_slo_targets()

@@ -19,8 +19,8 @@ from assets.telemetry import (
     metrics_hourly_asset,
 )
 from cockpit_pipelines.builds import fingerprint
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Window
 
 T0 = datetime(2026, 3, 1, 7, 5)
 

@@ -34,8 +34,8 @@ from assets.usage import (
     usage_monthly_asset,
 )
 from cockpit_pipelines.builds import fingerprint
-from cockpit_pipelines.partitions import Window
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Window
 
 T0 = datetime(2026, 3, 1, 10, 15)
 
