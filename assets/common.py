@@ -1,6 +1,5 @@
 """Shared pieces of the daily analytics assets.
 
-- `Window`: a partition time window as naive UTC datetimes, split into day or month chunks.
 - Exact numerics, so that the Polars results equal the SQL definitions on every engine:
   `exact_ratio` (a rational rounded half away from zero) and `pg_float_to_numeric` (PostgreSQL's
   float8 → numeric(p,s) conversion of a percentile).
@@ -13,30 +12,28 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import itertools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
-from cockpit_pipelines.contracts import contracts
+from cockpit_pipelines.builds import PARTITION_BUILDS, RawSource, fingerprint
 from cockpit_pipelines.engines.base import binary_uuids_as_text
-from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.utc import now_utc
+from cockpit_pipelines.windows import Span, Window
 
 GROUP = "analytics"
 OWNERS = ("team:data-platform",)
 KINDS = ("polars", "sql")
 PREVIEW_ROWS = 10
-PARTITION_BUILDS = "partition_builds"
 # Raw rows read, computed and written at a time by `build_daily` (COCKPIT_CHUNK_ROWS overrides it); with
 # the next chunk read meanwhile, twice that is the memory bound of a run, whatever its window.
 CHUNK_ROWS = 1_000_000
@@ -69,83 +66,6 @@ def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
-
-
-# --- windows -------------------------------------------------------------------------------------
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
-
-
-@dataclass(frozen=True)
-class Span:
-    """[start, end) in naive UTC: the rows one read fetches (a window, or a part of one)."""
-
-    start: datetime
-    end: datetime
-
-    def params(self) -> dict[str, datetime]:
-        return {"start": self.start, "end": self.end}
-
-    def split(self, parts: int) -> list[Span]:
-        """Up to `parts` consecutive spans of about equal length, on hour boundaries, covering this one."""
-        step = (self.end - self.start) / max(parts, 1)
-        inner = {self.start + HOUR * ((step * i) // HOUR) for i in range(1, parts)} - {self.start}
-        bounds = [self.start, *sorted(inner), self.end]
-        return [Span(lo, hi) for lo, hi in itertools.pairwise(bounds)]
-
-
-@dataclass(frozen=True)
-class Window(Span):
-    """[start, end) in naive UTC, on day boundaries (a range of daily partitions)."""
-
-    def __post_init__(self) -> None:
-        for moment in (self.start, self.end):
-            if moment.tzinfo is not None or moment.time() != time(0):
-                raise ValueError(f"window bounds must be naive UTC midnights, got {moment!r}")
-        if self.end <= self.start:
-            raise ValueError(f"empty window [{self.start}, {self.end})")
-
-    @classmethod
-    def from_context(cls, context: dg.AssetExecutionContext) -> Window:
-        """The run's partition window (one day, or a range in a single-run backfill)."""
-        window = context.partition_time_window
-        return cls(_naive_utc(window.start), _naive_utc(window.end))
-
-    @classmethod
-    def of_days(cls, first: date, last: date) -> Window:
-        """The days first..last, inclusive."""
-        return cls(datetime.combine(first, time(0)), datetime.combine(last, time(0)) + DAY)
-
-    @property
-    def days(self) -> list[date]:
-        return [(self.start + DAY * i).date() for i in range((self.end - self.start) // DAY)]
-
-    def day_chunks(self) -> list[Window]:
-        """One window per day: the unit that is read, computed and written at a time."""
-        return [Window(self.start + DAY * i, self.start + DAY * (i + 1)) for i in range(len(self.days))]
-
-    def chunk_from(self, start: datetime, days: int) -> Window:
-        """Up to `days` days from `start` (a day of the window), not past the window's end nor into the
-        next calendar month (the raw tables are partitioned by month: a chunk reads one partition)."""
-        following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-        return Window(start, min(start + DAY * max(days, 1), self.end, following))
-
-    def month_chunks(self) -> list[Window]:
-        """Every whole calendar month the window touches."""
-        months = []
-        month = self.start.replace(day=1)
-        while month < self.end:
-            following = (month + timedelta(days=32)).replace(day=1)
-            months.append(Window(month, following))
-            month = following
-        return months
-
-    def date_params(self) -> dict[str, date]:
-        return {"start": self.start.date(), "end": self.end.date()}
 
 
 # --- frames and exact numerics -------------------------------------------------------------------
@@ -313,47 +233,6 @@ def replace_window(
 # --- partition_builds ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RawSource:
-    """The raw rows an asset reads, and how a day of them is fingerprinted for the late-data sensor."""
-
-    table: str
-    time_column: str
-    digest_column: str | None = None  # a numeric column whose daily sum enters the fingerprint
-    where: str = ""  # extra filter the asset reads with (SQL, `:name` parameters from `params`)
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> dg.AssetKey:
-        """The raw table's external asset (declared by assets/raw.py)."""
-        return dg.AssetKey(["raw", self.table])
-
-    def filter_sql(self, family: str) -> str:
-        """`time_column` in [:start, :end) (naive UTC, compared as the column's type), plus the extra filter."""
-        column_type = contracts().table(self.table).column(self.time_column).type
-        start, end = (utc_bound(f":{bound}", column_type, family) for bound in ("start", "end"))
-        condition = f"{self.time_column} >= {start} AND {self.time_column} < {end}"
-        return condition + (f" AND {self.where}" if self.where else "")
-
-    def stats_sql(self, family: str) -> str:
-        """Per UTC day in [:start, :end): partition_date, source_rows, digest_total (for `fingerprint`).
-
-        Run it through `warehouse.query` (a UTC session) with `params` plus start/end.
-        """
-        day = f"CAST({self.time_column} AS DATE)"
-        total = f"SUM({self.digest_column})" if self.digest_column else "NULL"
-        return (
-            f"SELECT {day} AS partition_date, COUNT(*) AS source_rows, {total} AS digest_total "
-            f"FROM {self.table} WHERE {self.filter_sql(family)} GROUP BY {day}"
-        )
-
-
-def fingerprint(rows: int, total: int | Decimal | None) -> str:
-    """sha256 of "rows:total" (total as plain decimal text, 0 when null): equal for equal raw days."""
-    number = Decimal(0 if total is None else total).normalize()
-    return hashlib.sha256(f"{int(rows)}:{number:f}".encode()).hexdigest()
-
-
 def source_stats(frame: pl.DataFrame, source: RawSource, days: Sequence[date]) -> pl.DataFrame:
     """partition_date, source_rows, source_fingerprint for every day (0 rows included) of raw rows read."""
     digest = source.digest_column
@@ -377,7 +256,7 @@ def ledger_rows(asset_key: dg.AssetKey, stats: pl.DataFrame, run_id: str) -> pl.
         "partition_date",
         "source_rows",
         "source_fingerprint",
-        pl.lit(datetime.now(UTC).replace(tzinfo=None), dtype=pl.Datetime("us")).alias("built_at"),
+        pl.lit(now_utc(), dtype=pl.Datetime("us")).alias("built_at"),
         pl.lit(run_id, dtype=pl.String).alias("run_id"),
     )
 

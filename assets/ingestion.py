@@ -52,12 +52,6 @@ def load_landing_files(context: dg.OpExecutionContext, config: LandingLoadConfig
         )
 
 
-@dg.job(description="Load landing-zone files (run config: their paths) into their raw tables, checked "
-                    "against the contracts; bad rows go to ingest_quarantine.")
-def landing_load_job() -> None:
-    load_landing_files()
-
-
 def landing_run_config(paths: list[str]) -> dict:
-    """The run config of `landing_load_job` for these files."""
+    """The run config of `landing_load_job` (jobs.py) for these files."""
     return {"ops": {"load_landing_files": {"config": {"paths": paths}}}}

@@ -11,8 +11,6 @@ from pydantic import Field
 
 from assets.common import (
     DailyTable,
-    RawSource,
-    Span,
     analytics_asset,
     build_daily,
     conform,
@@ -23,11 +21,13 @@ from assets.common import (
     numeric_units_sql,
     pg_float_to_numeric,
 )
+from cockpit_pipelines import builds
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.slo import SloTarget, load_slo_targets
+from cockpit_pipelines.windows import Span
 
 TABLE = "rag_metrics_history"
-SOURCE = RawSource("ai_dialogue_log", "created_at", digest_column="total_tokens")
+SOURCE = builds.DIALOGUES
 
 RATE = pl.Decimal(5, 2)
 LATENCY = pl.Decimal(10, 2)

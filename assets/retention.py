@@ -8,7 +8,7 @@ archival of the tables that reference it (children are archived first). `retenti
 them all; the 03:00 UTC schedule and the retention-pressure sensor start it.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import dagster as dg
 import polars as pl
@@ -17,10 +17,10 @@ from pydantic import Field
 from assets.common import markdown_table
 from assets.raw import raw_key
 from cockpit_pipelines.archive import Archiver, load_settings
-from cockpit_pipelines.archive.cli import parse_as_of
-from cockpit_pipelines.archive.policies import Policy, fk_order
+from cockpit_pipelines.archive.policies import Policy
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.utc import now_utc, parse_instant, today_utc
 
 GROUP = "retention"
 OWNERS = ["team:data-platform"]
@@ -58,11 +58,7 @@ def archive_op_name(table: str) -> str:
 
 def _children(policy: Policy) -> list[str]:
     """Tables with a policy whose rows reference `policy`'s table: archived before it."""
-    order = [p.table for p in fk_order(FILE_POLICIES)]
-    return [p.table for p in FILE_POLICIES
-            if order.index(p.table) < order.index(policy.table)
-            and any(c.references and c.references.split(".")[0] == policy.table
-                    for c in contracts().table(p.table).columns)]
+    return [p.table for p in FILE_POLICIES if policy.table in contracts().table(p.table).parents(soft=True)]
 
 
 def run_config(as_of: datetime | None = None, tables: list[str] | None = None) -> dict:
@@ -96,7 +92,7 @@ def build_archive_asset(policy: Policy) -> dg.AssetsDefinition:
         if config.keep:
             retention = retention.with_keep({table: config.keep})
         chosen = retention.policy(table)
-        now = parse_as_of(config.as_of) or datetime.now(UTC).replace(tzinfo=None)
+        now = parse_instant(config.as_of) or now_utc()
         if not chosen.enabled:
             context.log.info(f"{table}: retention is switched off ({chosen.source})")
             return dg.MaterializeResult(metadata={"enabled": False, "as_of": now.isoformat()})
@@ -147,9 +143,10 @@ class PartitionConfig(dg.Config):
                                      "partitions.premake_months of retention.yaml.")
 
 
-def partition_window(start: str | None, months_ahead: int | None, today: date | None = None) -> tuple[date, date]:
-    """[first day of the start month, last day of the month `months_ahead` later]."""
-    today = today or datetime.now(UTC).date()
+def premake_months(start: str | None, months_ahead: int | None, today: date | None = None) -> tuple[date, date]:
+    """The months whose partitions to create: [first day of the start month, last day of the month
+    `months_ahead` later]."""
+    today = today or today_utc()
     first = date.fromisoformat(f"{start}-01") if start else today.replace(day=1)
     ahead = load_settings().premake_months if months_ahead is None else months_ahead
     month = first.month - 1 + ahead + 1
@@ -162,7 +159,7 @@ def partition_window(start: str | None, months_ahead: int | None, today: date | 
        "move out of the DEFAULT partition).")
 def create_future_partitions(context: dg.OpExecutionContext, config: PartitionConfig,
                              warehouse: WarehouseResource) -> list[str]:
-    first, last = partition_window(config.start, config.months_ahead)
+    first, last = premake_months(config.start, config.months_ahead)
     created = []
     for table in contracts().tables_of_kind("raw"):
         if table.partitioned:
@@ -170,8 +167,3 @@ def create_future_partitions(context: dg.OpExecutionContext, config: PartitionCo
     context.log.info(f"months {first:%Y-%m} .. {last:%Y-%m}: created {len(created)} partition(s) {created}")
     return created
 
-
-@dg.job(tags={"cockpit/kind": "maintenance"},
-        description="Future monthly partitions of the range-partitioned tables (monthly schedule).")
-def partition_maintenance_job() -> None:
-    create_future_partitions()

@@ -1,21 +1,15 @@
 """Telemetry analytics: metrics_hourly, the seed-004 hourly rollup of the 5-minute `metrics` rows."""
 
-from datetime import timedelta
 
 import dagster as dg
 import polars as pl
 
-from assets.common import DailyTable, RawSource, Span, analytics_asset, build_daily, conform
+from assets.common import DailyTable, analytics_asset, build_daily, conform
+from cockpit_pipelines import builds
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Span
 
-SOURCE_BUCKET = timedelta(minutes=5)
-SOURCE = RawSource(
-    "metrics",
-    "timestamp",
-    digest_column="value_count",
-    where="time_bucket = :source_bucket",
-    params={"source_bucket": SOURCE_BUCKET},
-)
+SOURCE = builds.METRICS
 
 KEYS = ["bucket", "asset_id", "metric_type", "metric_name", "tenant_id"]
 

@@ -11,9 +11,6 @@ import polars as pl
 from assets.common import (
     PREVIEW_ROWS,
     DailyTable,
-    RawSource,
-    Span,
-    Window,
     analytics_asset,
     build_daily,
     conform,
@@ -22,10 +19,12 @@ from assets.common import (
     numeric_units_sql,
     replace_window,
 )
+from cockpit_pipelines import builds
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Span, Window
 
-USAGE_SOURCE = RawSource("usage_events", "time", digest_column="cost_cents")
-TOKEN_SOURCE = RawSource("token_usage", "timestamp", digest_column="total_cost")
+USAGE_SOURCE = builds.USAGE_EVENTS
+TOKEN_SOURCE = builds.TOKEN_USAGE
 
 HOURLY_KEYS = ["bucket", "org_id", "project_id", "model"]
 DAILY_KEYS = [*HOURLY_KEYS, "user_id"]

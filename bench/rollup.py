@@ -19,12 +19,12 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from assets.common import Window
 from assets.usage import HOURLY_KEYS, USAGE_EVENT_COLUMNS, USAGE_HOURLY_COLUMNS, usage_hourly_asset
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import to_pyformat
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import SQL_DIR
+from cockpit_pipelines.windows import Window
 
 DATABASE_TABLE = "bench_usage_hourly_sql"
 PANDAS_TABLE = "bench_usage_hourly_pandas"

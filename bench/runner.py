@@ -8,7 +8,7 @@ except where a single run is said):
 - loads: every raw table generated in memory, then loaded as `cockpit generate` loads it (PostgreSQL:
   CSV COPY, a fresh month's partitions built whole; MariaDB: LOAD DATA, a day per transaction); the
   landing zone (Parquet files checked and loaded with their ledger);
-- all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/backfill.py), in
+- all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/cli/backfill.py), in
   a fresh process, on the data just loaded;
 - archival of usage_events (archive, verify, delete) on that data.
 """
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit_pipelines.progress import Progress
 from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, partition_start
+from cockpit_pipelines.utc import today_utc
 
 if TYPE_CHECKING:
     from bench.scratch import Server
@@ -438,7 +439,7 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
 
 def run(options: Options) -> dict[str, Any]:
     """Run every scenario; the figures (also written to `options.json_path`)."""
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = today_utc() - timedelta(days=1)
     year_first = yesterday - timedelta(days=options.backfill_days - 1)
     rollup_first = yesterday - timedelta(days=options.window_days - 1)
     # The rollups run in this process: its daily partitions must hold their days (the backfill runs in a

@@ -2,7 +2,7 @@
 
 - `window URL FIRST LAST`: one Dagster run of usage_hourly over the window; its seconds and the
   process's peak RSS (the memory figure of the benchmark: imports included, nothing else run before);
-- `backfill FIRST LAST [ASSET …]`: `cockpit_pipelines.backfill.run_backfill` of every daily asset (or
+- `backfill FIRST LAST [ASSET …]`: `cockpit_pipelines.cli.backfill.run_backfill` of every daily asset (or
   those named) with its checks on COCKPIT_WAREHOUSE_URL, in one run (the process needs
   COCKPIT_PARTITION_START at or before FIRST).
 """
@@ -38,7 +38,7 @@ def window(url: str, first: date, last: date) -> dict[str, object]:
 
 
 def backfill(first: date, last: date, select: list[str]) -> dict[str, object]:
-    from cockpit_pipelines.backfill import run_backfill
+    from cockpit_pipelines.cli.backfill import run_backfill
 
     started = time.perf_counter()
     with dg.DagsterInstance.ephemeral() as instance:

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ import polars as pl
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 WEBHOOK_ENV = "COCKPIT_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_S = 5.0
@@ -78,7 +79,7 @@ def run_failure_alert(run: dg.DagsterRun, failure: dg.DagsterEvent, step_failure
     if len(steps) > 1:
         message += f" (+{len(steps) - 1} more failed step(s))"
     return Alert(run.run_id, run.job_name, RUN_FAILURE, message[:MESSAGE_CHARS], details,
-                 (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None))
+                 naive_utc(now) if now else now_utc())
 
 
 def record_alert(warehouse: WarehouseResource, alert: Alert) -> bool:

@@ -66,6 +66,11 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def parents(self, *, soft: bool = False) -> set[str]:
+        """The other tables this table's hard foreign keys point at (and its soft ones, with `soft`)."""
+        return {c.references.split(".")[0] for c in self.columns
+                if c.references and (soft or not c.soft)} - {self.name}
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -103,6 +108,19 @@ class Contracts:
                 deps |= result[dep]
             result[name] = deps
         return result
+
+    def fk_order(self, tables: Sequence[Table], *, soft: bool = False, children_first: bool = False) -> list[Table]:
+        """`tables` with every table after the tables of `tables` its hard foreign keys (and soft ones, with
+        `soft`) point at; reversed with `children_first` (a table before the tables it references)."""
+        names = {t.name: t for t in tables}
+        if children_first:
+            graph: dict[str, set[str]] = {name: set() for name in names}
+            for table in tables:
+                for parent in table.parents(soft=soft) & names.keys():
+                    graph[parent].add(table.name)
+        else:
+            graph = {t.name: t.parents(soft=soft) & names.keys() for t in tables}
+        return [names[n] for n in TopologicalSorter(graph).static_order()]
 
     def tables_of_kind(self, *kinds: str) -> list[Table]:
         return [t for t in self.tables.values() if t.kind in kinds]

@@ -3,12 +3,17 @@
 import dagster as dg
 
 from assets import governance, rag, telemetry, usage
-from assets.ingestion import landing_load_job
-from assets.quality import metadata_compliance_scan, quality_checks
+from assets.quality import quality_checks
 from assets.raw import raw_specs, raw_tables_observation_sensor
-from assets.retention import archive_assets, partition_maintenance_job
+from assets.retention import archive_assets
 from assets.schema import warehouse_schema
-from cockpit_pipelines.jobs import nightly_analytics_job, retention_job, schema_job
+from cockpit_pipelines.jobs import (
+    landing_load_job,
+    nightly_analytics_job,
+    partition_maintenance_job,
+    retention_job,
+    schema_job,
+)
 from cockpit_pipelines.resources import warehouse_from_env
 from cockpit_pipelines.schedules import monthly_partitions_schedule, nightly_analytics_schedule, retention_schedule
 from cockpit_pipelines.sensors import (
@@ -21,7 +26,7 @@ from cockpit_pipelines.sensors import (
 analytics_assets = dg.load_assets_from_modules([rag, usage, telemetry, governance])
 
 defs = dg.Definitions(
-    assets=[warehouse_schema, *raw_specs, metadata_compliance_scan, *analytics_assets, *archive_assets],
+    assets=[warehouse_schema, *raw_specs, *analytics_assets, *archive_assets],
     asset_checks=quality_checks,
     jobs=[schema_job, nightly_analytics_job, landing_load_job, retention_job, partition_maintenance_job],
     schedules=[nightly_analytics_schedule, retention_schedule, monthly_partitions_schedule],

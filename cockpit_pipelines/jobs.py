@@ -1,8 +1,10 @@
-"""Jobs: asset selections that run together."""
+"""Every job of the code location: asset selections that run together, and the op jobs."""
 
 import dagster as dg
 
+from assets.ingestion import load_landing_files
 from assets.quality import raw_quality_checks
+from assets.retention import create_future_partitions
 
 ANALYTICS_GROUPS = ("analytics", "governance")
 
@@ -27,3 +29,15 @@ retention_job = dg.define_asset_job(
     "archived to verified Parquet batches under COCKPIT_ARCHIVE_URL, recorded in archive_manifest, then deleted.",
     tags={"cockpit/kind": "retention"},
 )
+
+
+@dg.job(description="Load landing-zone files (run config: their paths) into their raw tables, checked "
+                    "against the contracts; bad rows go to ingest_quarantine.")
+def landing_load_job() -> None:
+    load_landing_files()
+
+
+@dg.job(tags={"cockpit/kind": "maintenance"},
+        description="Future monthly partitions of the range-partitioned tables (monthly schedule).")
+def partition_maintenance_job() -> None:
+    create_future_partitions()

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
 
-from assets.common import fingerprint
+from cockpit_pipelines.builds import fingerprint
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import quote_identifier

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +44,8 @@ from cockpit_pipelines.generator.conform import (
     polars_type,
     sql_function,
 )
-from cockpit_pipelines.generator.load import fk_order
 from cockpit_pipelines.progress import Progress
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 SKEW_ENV = "COCKPIT_MAX_CLOCK_SKEW_S"
@@ -153,7 +153,7 @@ def landing_files(directory: Path) -> list[tuple[str, Path]]:
 
 def _table_rank() -> dict[str, int]:
     """Loadable tables in foreign-key order (reference tables before the raw tables pointing at them)."""
-    tables = fk_order(contracts().tables_of_kind(*LOADABLE_KINDS))
+    tables = contracts().fk_order(contracts().tables_of_kind(*LOADABLE_KINDS))
     return {t.name: i for i, t in enumerate(tables)}
 
 
@@ -162,7 +162,7 @@ def parents(table: str) -> set[str]:
     contract = contracts().tables.get(table)
     if contract is None:
         return set()
-    return {c.references.split(".")[0] for c in contract.columns if c.references and not c.soft} - {table}
+    return contract.parents()
 
 
 def loadable(table: str) -> Table:
@@ -334,8 +334,7 @@ def check_rows(table: Table, parsed: Parsed, *, now: datetime | None = None,
                skew: timedelta | None = None) -> Checked:
     """Apply every rule that needs only the file and the contract (vectorized, one Polars pass per rule).
     `now` (default: the wall clock; naive means UTC) plus the clock skew bounds timestamps."""
-    now = now or datetime.now(UTC)
-    now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now  # naive means UTC
+    now = naive_utc(now) if now else now_utc()
     horizon = now + (max_clock_skew() if skew is None else skew)
     source = parsed.frame
     n = source.height

@@ -26,16 +26,18 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import polars as pl
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, RUN_KEY_TAG
 
-from assets import governance, rag, telemetry, usage
-from assets.common import PARTITION_BUILDS, RawSource, Window, fingerprint
+from assets import governance
+from cockpit_pipelines.builds import EMPTY_DAY, PARTITION_BUILDS, SOURCES, RawSource, fingerprint
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
+from cockpit_pipelines.utc import naive_utc
+from cockpit_pipelines.windows import Window
 
 START_OFFSET_ENV = "COCKPIT_LATE_DATA_START_OFFSET_DAYS"
 DEFAULT_START_OFFSET_DAYS = 7
@@ -43,13 +45,9 @@ MAX_ATTEMPTS = 3  # runs per stale state: a failed rebuild is requested again, u
 ARCHIVE_MANIFEST = "archive_manifest"
 RUN_KEY_PREFIX = "late_data"
 
-# The raw tables the analytics assets read (each asset's ledger fingerprints one of them).
-SOURCES: tuple[RawSource, ...] = (rag.SOURCE, usage.USAGE_SOURCE, usage.TOKEN_SOURCE, telemetry.SOURCE,
-                                  governance.SOURCE)
 # A day's row depends on every earlier day of its source: a change invalidates all later days too.
 CUMULATIVE: frozenset[dg.AssetKey] = frozenset({dg.AssetKey(governance.TABLE)})
 
-EMPTY_DAY = fingerprint(0, None)
 STALE_SCHEMA = {"asset_key": pl.String, "partition_date": pl.Date, "raw_fingerprint": pl.String,
                 "built_run_id": pl.String}
 _FAILED = (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
@@ -134,8 +132,8 @@ def archived_days(warehouse: WarehouseResource, table: str, window: Window) -> p
         {"table": table, **window.params()},
     )
     ranges = pl.DataFrame(
-        {"first": [_naive(r[0]).date() for r in rows],
-         "last": [(_naive(r[1]) - timedelta(microseconds=1)).date() for r in rows]},
+        {"first": [naive_utc(r[0]).date() for r in rows],
+         "last": [(naive_utc(r[1]) - timedelta(microseconds=1)).date() for r in rows]},
         schema={"first": pl.Date, "last": pl.Date},
     )
     return (
@@ -325,15 +323,9 @@ def next_cursor(kept: Mapping[str, dict], plans: Sequence[Rebuild]) -> str:
     return json.dumps({"pending": dict(sorted(entries.items()))}, sort_keys=True)
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()
-
 
 def _as_date(value: date | datetime | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import dagster as dg
 
 from assets.retention import RETENTION_TAGS, run_config
 from cockpit_pipelines.jobs import nightly_analytics_job, retention_job
+from cockpit_pipelines.utc import naive_utc
 
 nightly_analytics_schedule = dg.build_schedule_from_partitioned_job(
     nightly_analytics_job,
@@ -28,7 +27,7 @@ nightly_analytics_schedule = dg.build_schedule_from_partitioned_job(
     "run archives against the same cutoffs).",
 )
 def retention_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    tick = context.scheduled_execution_time.astimezone(UTC).replace(tzinfo=None)
+    tick = naive_utc(context.scheduled_execution_time)
     return dg.RunRequest(run_key=f"retention:{tick:%Y-%m-%d}", run_config=run_config(as_of=tick),
                          tags={**RETENTION_TAGS, "cockpit/trigger": "schedule"})
 
@@ -42,7 +41,7 @@ def retention_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     "(retention.yaml) of every range-partitioned table.",
 )
 def monthly_partitions_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    month = context.scheduled_execution_time.astimezone(UTC).date().replace(day=1)
+    month = naive_utc(context.scheduled_execution_time).date().replace(day=1)
     return dg.RunRequest(
         run_key=f"partitions:{month:%Y-%m}",
         run_config={"ops": {"create_future_partitions": {"config": {"start": f"{month:%Y-%m}"}}}},

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
 
-from assets.ingestion import landing_load_job, landing_run_config
+from assets.ingestion import landing_run_config
 from assets.retention import RETENTION_TAGS, archive_key
 from assets.retention import run_config as retention_run_config
 from cockpit_pipelines import alerts, late_data
 from cockpit_pipelines.archive import load_settings
 from cockpit_pipelines.archive.pressure import read_pressure
-from cockpit_pipelines.jobs import nightly_analytics_job, retention_job
+from cockpit_pipelines.jobs import landing_load_job, nightly_analytics_job, retention_job
 from cockpit_pipelines.landing import LEDGER, file_checksum, landing_files, parents
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import landing_dir
+from cockpit_pipelines.utc import now_utc, today_utc
 
 
 @dg.sensor(
@@ -93,14 +94,13 @@ def _table_of(path: str) -> str:
 )
 def late_data_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Cursor: the rebuilds requested and not yet reflected in the ledger ({"pending": {"asset|day": …}})."""
-    window = late_data.refresh_window(late_data.today_utc())
+    window = late_data.refresh_window(today_utc())
     if window is None:
         return dg.SensorResult(skip_reason="no partition is complete yet", cursor=context.cursor)
     repository = context.repository_def
     if repository is None:
-        from cockpit_pipelines.definitions import defs
-
-        repository = defs.get_repository_def()
+        return dg.SensorResult(skip_reason="evaluated outside a code location: no job to read the assets from",
+                               cursor=context.cursor)
     scope = late_data.Scope.of_job(repository.get_job(nightly_analytics_job.name))
     built = late_data.ledger(warehouse, scope.sources, window)
     stale = late_data.stale_partitions(warehouse, scope, built, window)
@@ -168,7 +168,7 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext, warehouse: War
 def retention_pressure_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Cursor: {table: ISO instant of its last request}."""
     requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = now_utc()
     retention = load_settings()
     readings = [r for r in read_pressure(warehouse.engine, retention.select(None), now) if r.over]
     calm_until = {t: datetime.fromisoformat(at) for t, at in requested.items()}

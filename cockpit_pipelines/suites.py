@@ -15,7 +15,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,6 +24,8 @@ from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
 from cockpit_pipelines.kept_validations import Ledger, open_ledger
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
+from cockpit_pipelines.utc import now_utc
+from cockpit_pipelines.windows import Window
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
@@ -107,24 +109,6 @@ def _register_expectations() -> None:
 
 
 # --- windows -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    """[start, end) in naive UTC: the rows a check validates."""
-
-    start: datetime
-    end: datetime
-
-    def __str__(self) -> str:
-        return f"[{self.start.isoformat(sep=' ')}, {self.end.isoformat(sep=' ')})"
-
-    def widen_to_months(self) -> Window:
-        """The whole calendar months the window touches (for tables with one row per month)."""
-        last = self.end - timedelta(microseconds=1)
-        following = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
-        return Window(self.start.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
-                      following.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 def suite_window(table: str, window: Window) -> Window | None:
@@ -277,7 +261,7 @@ def _validate(engine: Engine, table: str, scope: Window | None, query: str) -> S
     from great_expectations.core import ExpectationSuite
 
     suite = load_suite(table)
-    parameters = {"now": datetime.now(UTC).replace(tzinfo=None)}
+    parameters = {"now": now_utc()}
     with _window_batch(engine, table, query) as batch:
         quick = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"},
                                expectation_parameters=parameters)

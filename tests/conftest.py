@@ -1,4 +1,5 @@
-"""Real databases for the tests: the machine's PostgreSQL and MariaDB, and the embedded PostgreSQL.
+"""Real databases for the tests: the machine's PostgreSQL and MariaDB, and the embedded PostgreSQL
+(COCKPIT_TEST_PG_HOST and COCKPIT_TEST_MARIADB_HOST name other servers). The one place tests get them.
 
 Each test that asks for a warehouse gets a fresh, empty database that is dropped afterwards. A test
 whose engine is not reachable is skipped with a message saying which engine and why.
@@ -14,6 +15,10 @@ from pathlib import Path
 import psycopg
 import pymysql
 import pytest
+
+from cockpit_pipelines.engines import engine_for
+from cockpit_pipelines.migrations import MigrationRunner
+from cockpit_pipelines.resources import WarehouseResource
 
 PG_HOST = os.environ.get("COCKPIT_TEST_PG_HOST", "127.0.0.1")
 PG_ADMIN = f"host={PG_HOST} port=5432 user=postgres dbname=postgres"
@@ -56,7 +61,9 @@ def embedded_server() -> Iterator[str]:
     embedded.stop_embedded()
 
 
-def _postgres_database(admin: str, url_for: Callable[[str], str]) -> Iterator[str]:
+def _postgres_database(admin: str = PG_ADMIN,
+                       url_for: Callable[[str], str] = lambda db: f"postgresql+psycopg://postgres@{PG_HOST}:5432/{db}",
+                       ) -> Iterator[str]:
     """A fresh database on a PostgreSQL server (`admin`: libpq conninfo of its `postgres` database)."""
     name = _new_name()
     try:
@@ -64,9 +71,11 @@ def _postgres_database(admin: str, url_for: Callable[[str], str]) -> Iterator[st
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL is not reachable ({admin}): {exc}")
-    yield url_for(name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield url_for(name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _mariadb_database() -> Iterator[str]:
@@ -78,16 +87,36 @@ def _mariadb_database() -> Iterator[str]:
     with conn.cursor() as cur:
         cur.execute(f"CREATE DATABASE `{name}`")
     conn.close()
-    yield f"mysql+pymysql://root@{MARIADB['host']}:3306/{name}"
-    conn = pymysql.connect(**MARIADB)
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    conn.close()
+    try:
+        yield f"mysql+pymysql://root@{MARIADB['host']}:3306/{name}"
+    finally:
+        conn = pymysql.connect(**MARIADB)
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        conn.close()
+
+
+def fresh_database(engine: str) -> Iterator[str]:
+    """A new empty database on the machine's PostgreSQL ("postgres") or MariaDB ("mariadb"), dropped
+    after; skips when the server is unreachable. For fixtures of a wider scope than a test's."""
+    return _postgres_database() if engine == "postgres" else _mariadb_database()
+
+
+def migrated(url: str) -> str:
+    """Apply every migration to the database at `url`; returns the URL."""
+    MigrationRunner(engine_for(url)).migrate(log=lambda _: None)
+    return url
+
+
+def migrated_warehouse(engine: str) -> Iterator[WarehouseResource]:
+    """A migrated, empty warehouse on a fresh database of `engine` ("postgres" or "mariadb")."""
+    for url in fresh_database(engine):
+        yield WarehouseResource(url=migrated(url))
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    yield from _postgres_database(PG_ADMIN, lambda db: f"postgresql+psycopg://postgres@{PG_HOST}:5432/{db}")
+    yield from _postgres_database()
 
 
 @pytest.fixture
@@ -114,3 +143,26 @@ def warehouse_url(request: pytest.FixtureRequest) -> str:
 def server_url(request: pytest.FixtureRequest) -> str:
     """A fresh empty database on the machine's PostgreSQL and MariaDB (the two engine families)."""
     return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture(params=["postgres", "mariadb"])
+def scratch_warehouse(request: pytest.FixtureRequest) -> Iterator[WarehouseResource]:
+    """A migrated, empty warehouse on each engine family."""
+    yield from migrated_warehouse(request.param)
+
+
+@pytest.fixture(scope="module", params=["postgres", "mariadb"])
+def module_warehouse(request: pytest.FixtureRequest) -> Iterator[WarehouseResource]:
+    """A migrated warehouse on each engine family, shared by the tests of one module."""
+    yield from migrated_warehouse(request.param)
+
+
+@pytest.fixture
+def postgres_admin() -> Iterator[psycopg.Connection]:
+    """A connection to the machine's PostgreSQL (its `postgres` database), for pure SQL comparisons."""
+    try:
+        conn = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable ({PG_ADMIN}): {exc}")
+    with conn:
+        yield conn

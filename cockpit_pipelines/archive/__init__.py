@@ -1,7 +1,7 @@
 """Retention and archival: the policies (policies/retention.yaml), the archiver and restore.
 
 `run_retention` archives what the policies make due (or plans it, with `dry_run`); `restore` brings
-archived batches back. See engine.py for the steps and why a crash at any of them loses nothing.
+archived batches back. See archiver.py for the steps and why a crash at any of them loses nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from cockpit_pipelines.archive.engine import FAULT_POINTS, Archiver, Fault, Log, Plan, PolicyResult
+from cockpit_pipelines.archive.archiver import FAULT_POINTS, Archiver, Fault, Log, Plan, PolicyResult
 from cockpit_pipelines.archive.policies import Duration, Policy, PolicyError, RetentionSettings, load_settings
 from cockpit_pipelines.archive.restore import RestoreResult, restore
 from cockpit_pipelines.archive.store import ArchiveError, ArchiveStore

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cockpit_pipelines.archive.policies import Policy
-from cockpit_pipelines.archive.session import Database
 from cockpit_pipelines.archive.store import ArchiveError
 from cockpit_pipelines.contracts import Table, contracts
+from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import utc_bound
 from cockpit_pipelines.generator.conform import insertable
+from cockpit_pipelines.utc import naive_utc
 
 KEY = "__archive_key"  # the batch key, read next to the rows when it is an expression
 _BOUND = re.compile(r"FOR VALUES FROM \('([^']+)'\) TO \('([^']+)'\)")
@@ -37,7 +38,7 @@ class InboundKey:
 class Dialect:
     """SQL fragments of one engine family for one policy's table."""
 
-    def __init__(self, db: Database, policy: Policy) -> None:
+    def __init__(self, db: Engine, policy: Policy) -> None:
         self.db = db
         self.family = db.family
         self.policy = policy
@@ -94,7 +95,7 @@ class Dialect:
 
     def select_list(self) -> str:
         """The stored columns, as text where the Arrow reader would not give back what restore can write
-        (inet) or where the server formats faster than Polars (uuid: about 40% of a PostgreSQL read)."""
+        (inet) or where the server formats faster than Polars (uuid)."""
         items = []
         for column in insertable(self.table):
             name = self.q(column.name)
@@ -131,7 +132,7 @@ class Dialect:
             match = _BOUND.match(bound or "")
             if not match or "MINVALUE" in bound or "MAXVALUE" in bound:
                 continue
-            lower, upper = (_naive(datetime.fromisoformat(v)) for v in match.groups())
+            lower, upper = (naive_utc(datetime.fromisoformat(v)) for v in match.groups())
             if upper <= cutoff:
                 found.append(Partition(name, lower, upper))
         return found
@@ -152,6 +153,3 @@ class Dialect:
         )
         return [InboundKey(t, c, r) for t, c, r in rows if t != self.table.name]
 
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

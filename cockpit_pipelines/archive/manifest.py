@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cockpit_pipelines.archive.session import Database
+from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import to_pyformat
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 MANIFEST = "archive_manifest"
 UNFINISHED = ("written", "verified")
@@ -49,16 +50,8 @@ class Content:
     source_digest: Decimal | None
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _naive(value: Any) -> Any:
-    return value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) and value.tzinfo else value
-
-
 def _row(values: tuple) -> ManifestRow:
-    v = [_naive(x) for x in values]
+    v = [naive_utc(x) if isinstance(x, datetime) else x for x in values]
     return ManifestRow(
         id=int(v[0]), policy=v[1], table=v[2], start=v[3], end=v[4], cutoff=v[5], uri=v[6], row_count=int(v[7]),
         checksum=v[8].strip(), status=v[9], generation=int(v[10]),
@@ -66,23 +59,23 @@ def _row(values: tuple) -> ManifestRow:
     )
 
 
-def select(db: Database, where: str, params: dict[str, Any]) -> list[ManifestRow]:
+def select(db: Engine, where: str, params: dict[str, Any]) -> list[ManifestRow]:
     sql = f"SELECT {', '.join(_COLUMNS)} FROM {MANIFEST} WHERE {where} ORDER BY range_start, generation, id"
     return [_row(r) for r in db.query(sql, params)]
 
 
-def unfinished(db: Database, table: str) -> list[ManifestRow]:
+def unfinished(db: Engine, table: str) -> list[ManifestRow]:
     """Batches a crashed run left written or verified: their rows are still in the table."""
     return select(db, "table_name = :t AND status IN ('written', 'verified')", {"t": table})
 
 
-def archived(db: Database, table: str, start: datetime, end: datetime) -> list[ManifestRow]:
+def archived(db: Engine, table: str, start: datetime, end: datetime) -> list[ManifestRow]:
     """Deleted (not restored) batches whose range overlaps [start, end)."""
     return select(db, "table_name = :t AND status = 'deleted' AND range_start < :end AND range_end > :start",
                   {"t": table, "start": start, "end": end})
 
 
-def next_generation(db: Database, table: str, start: datetime, end: datetime) -> int:
+def next_generation(db: Engine, table: str, start: datetime, end: datetime) -> int:
     top = db.scalar(
         f"SELECT MAX(generation) FROM {MANIFEST} WHERE table_name = :t AND range_start = :start AND range_end = :end",
         {"t": table, "start": start, "end": end},
@@ -90,7 +83,7 @@ def next_generation(db: Database, table: str, start: datetime, end: datetime) ->
     return 0 if top is None else int(top) + 1
 
 
-def insert(db: Database, *, policy: str, table: str, start: datetime, end: datetime, cutoff: datetime,
+def insert(db: Engine, *, policy: str, table: str, start: datetime, end: datetime, cutoff: datetime,
            generation: int, content: Content, run_id: str | None) -> int:
     """Record a written batch; returns its id."""
     params = {"policy": policy, "t": table, "start": start, "end": end, "cutoff": cutoff, "uri": content.uri,
@@ -110,7 +103,7 @@ def insert(db: Database, *, policy: str, table: str, start: datetime, end: datet
         return int(cur.lastrowid)
 
 
-def rewritten(db: Database, row_id: int, content: Content, run_id: str | None) -> None:
+def rewritten(db: Engine, row_id: int, content: Content, run_id: str | None) -> None:
     """A batch whose file was written again from the rows still in the table (back to `written`)."""
     db.execute(
         f"UPDATE {MANIFEST} SET status = 'written', file_uri = :uri, row_count = :rows, checksum = :checksum, "
@@ -121,7 +114,7 @@ def rewritten(db: Database, row_id: int, content: Content, run_id: str | None) -
     )
 
 
-def mark_verified(db: Database, row_id: int) -> None:
+def mark_verified(db: Engine, row_id: int) -> None:
     db.execute(f"UPDATE {MANIFEST} SET status = 'verified', verified_at = :now WHERE id = :id",
                    {"id": row_id, "now": now_utc()})
 
@@ -148,6 +141,6 @@ def mark_restored(conn: Any, row_id: int) -> None:
         raise RuntimeError(f"{MANIFEST}: batch {row_id} is no longer deleted (restored by another run?)")
 
 
-def abandon(db: Database, row_id: int) -> None:
+def abandon(db: Engine, row_id: int) -> None:
     """Forget an unfinished batch (its rows are still in the table), after its file was removed."""
     db.execute(f"DELETE FROM {MANIFEST} WHERE id = :id AND status IN ('written', 'verified')", {"id": row_id})

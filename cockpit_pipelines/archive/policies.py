@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +154,15 @@ def _parse(path: Path) -> RetentionSettings:
     where = path.name
     defaults = data.get("defaults") or {}
     catalog = contracts()
-    policies = []
+    policies: list[Policy] = []
     for table, spec in (data.get("policies") or {}).items():
         if table not in catalog.tables:
             raise PolicyError(f"{where}: policy {table!r} names no table of sql/contracts")
         policies.append(_policy(catalog.table(table), spec or {}, defaults, f"{where}: {table}"))
-    return RetentionSettings(
-        policies=tuple(fk_order(policies)),
+    by_table = {p.table: p for p in policies}
+    return RetentionSettings(  # children (references hard or soft) before the tables they reference
+        policies=tuple(by_table[t.name] for t in catalog.fk_order(
+            [catalog.table(p.table) for p in policies], soft=True, children_first=True)),
         premake_months=int((data.get("partitions") or {}).get("premake_months", 3)),
         pressure_cooldown=Duration.parse(data.get("pressure_cooldown", "6h"), f"{where}: pressure_cooldown"),
     )
@@ -220,20 +221,6 @@ def _column(table: Table, name: Any, where: str) -> str:
     if column.generated:
         raise PolicyError(f"{where}: {table.name}.{name} is a generated column; use the column it is computed from")
     return column.name
-
-
-def fk_order(policies: list[Policy]) -> list[Policy]:
-    """Policies with every table before the tables it references (hard or soft), so children go first."""
-    catalog = contracts()
-    by_table = {p.table: p for p in policies}
-    referenced_by: dict[str, set[str]] = {p.table: set() for p in policies}
-    for policy in policies:
-        for column in catalog.table(policy.table).columns:
-            parent = column.references.split(".")[0] if column.references else None
-            if parent in by_table and parent != policy.table:
-                referenced_by[parent].add(policy.table)
-    order = list(TopologicalSorter(referenced_by).static_order())
-    return [by_table[name] for name in order]
 
 
 def settings() -> RetentionSettings:

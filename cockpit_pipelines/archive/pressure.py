@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cockpit_pipelines.archive.dialect import Dialect
-from cockpit_pipelines.archive.manifest import now_utc
 from cockpit_pipelines.archive.policies import Policy
 from cockpit_pipelines.engines.base import Engine
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Reading:
 
 def read_pressure(engine: Engine, policies: list[Policy], now: datetime | None = None) -> list[Reading]:
     """One reading per enabled policy with a `pressure` threshold (`now`: naive UTC, default the clock)."""
-    now = _naive(now) if now else now_utc()
+    now = naive_utc(now) if now else now_utc()
     readings = []
     for policy in policies:
         limits = policy.pressure
@@ -34,7 +34,7 @@ def read_pressure(engine: Engine, policies: list[Policy], now: datetime | None =
         d = Dialect(engine, policy)
         rows = estimated_rows(engine, policy.table) if limits.max_rows is not None else 0
         oldest = engine.scalar(f"SELECT MIN({d.key}) FROM {policy.table}") if limits.max_age is not None else None
-        oldest = _naive(oldest) if isinstance(oldest, datetime) else None
+        oldest = naive_utc(oldest) if isinstance(oldest, datetime) else None
         reasons = []
         if limits.max_rows is not None and rows > limits.max_rows:
             reasons.append(f"{rows:,} rows > max_rows {limits.max_rows:,}")
@@ -64,6 +64,3 @@ def estimated_rows(engine: Engine, table: str) -> int:
         return int(engine.scalar(f"SELECT COUNT(*) FROM {table}"))
     return int(estimate)
 
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -10,10 +10,9 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from cockpit_pipelines.archive import manifest
+from cockpit_pipelines.archive.archiver import Log, table_lock
 from cockpit_pipelines.archive.dialect import KEY, Dialect
-from cockpit_pipelines.archive.engine import Log, table_lock
 from cockpit_pipelines.archive.policies import RetentionSettings, settings
-from cockpit_pipelines.archive.session import Session
 from cockpit_pipelines.archive.store import ArchiveStore
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.generator.conform import for_engine
@@ -70,7 +69,7 @@ def restore(
     start = datetime.combine(first, datetime.min.time())
     end = datetime.combine(last, datetime.min.time()) + timedelta(days=1)
     result = RestoreResult(table, first, last)
-    with table_lock(engine, table), Session(engine) as db:
+    with table_lock(engine, table), engine.session() as db:
         d = Dialect(db, policy)
         batches = manifest.archived(db, table, start, end)
         result.already_restored = len(manifest.select(
@@ -99,7 +98,7 @@ def restore(
     return result
 
 
-def _not_present(db: Session, d: Dialect, frame: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
+def _not_present(db: Engine, d: Dialect, frame: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
     """The archived rows the table does not hold (matched on the primary key, or on every column without one)."""
     params = {"start": start, "end": end}
     if not db.scalar(f"SELECT COUNT(*) FROM {d.table.name} WHERE {d.in_range()}", params):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class Engine(ABC):
     family: str  # "postgresql" | "mysql"
     name: str  # "postgresql" | "mariadb" | "mysql" | "tidb"
     version: str
+    _kept: Any = None  # the connection of an engine that `session()` yields
 
     def __init__(self, url: URL) -> None:
         self.url = url
@@ -47,9 +49,22 @@ class Engine(ABC):
         """A new DB-API connection, not in autocommit, with the session time zone set to UTC."""
 
     @contextlib.contextmanager
+    def session(self) -> Iterator[Engine]:
+        """This engine on one kept DB-API connection and one Arrow reader, for a series of statements and
+        reads that should not cost a connect each. Its `execute`/`query` still commit one by one;
+        `transaction()` groups statements on the kept connection."""
+        kept = copy.copy(self)
+        with contextlib.ExitStack() as stack:
+            kept._kept = self.connect()
+            stack.callback(kept._kept.close)
+            kept.read_frame = stack.enter_context(self.frame_reader())  # type: ignore[method-assign]
+            yield kept
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
-        """A connection whose work commits on success and rolls back on any error."""
-        conn = self.connect()
+        """A connection whose work commits on success and rolls back on any error (the kept one in a
+        `session()`)."""
+        conn = self._kept or self.connect()
         try:
             yield conn
             conn.commit()
@@ -57,7 +72,8 @@ class Engine(ABC):
             conn.rollback()
             raise
         finally:
-            conn.close()
+            if conn is not self._kept:
+                conn.close()
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         with self.transaction() as conn:

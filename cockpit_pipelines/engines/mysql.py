@@ -82,7 +82,7 @@ class MySQLEngine(Engine):
     @contextlib.contextmanager
     def frame_reader(self) -> Iterator[Callable[[str, Mapping[str, Any] | None], pl.DataFrame]]:
         """`read_frame` keeping one PyMySQL connection for the exact-type lookups (PyMySQL 2.2 builds a TLS
-        context on every connect: ~50 ms)."""
+        context on every connect)."""
         conn = self.connect()
         try:
             yield lambda sql, params=None: self._read(sql, params, conn)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL
 
 from cockpit_pipelines.engines.base import CatalogColumn, Engine, Load, uuid_text
 from cockpit_pipelines.engines.sqltext import render_literals
+from cockpit_pipelines.utc import naive_utc_column
 
 
 def _conninfo(url: URL) -> dict[str, Any]:
@@ -406,7 +407,7 @@ def _normalize(field: pa.Field, column: pa.ChunkedArray, pg_type: str, meta: dic
         return pl.Series(field.name, values, dtype=pl.Duration("us"))
     series = pl.Series(field.name, column)
     if isinstance(series.dtype, pl.Datetime) and series.dtype.time_zone is not None:
-        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        series = naive_utc_column(series)
     return series
 
 
@@ -418,7 +419,7 @@ def csv_payload(
     for name, dtype in frame.schema.items():
         col = pl.col(name)
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-            col = col.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+            col = naive_utc_column(col)
         elif dtype == pl.Boolean and bool_as_int:
             col = col.cast(pl.Int8)
         elif isinstance(dtype, pl.Struct):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from cockpit_pipelines.utc import naive_utc
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -37,7 +39,7 @@ def utc_bound(expression: str, column_type: str, family: str) -> str:
     """`expression` (a naive UTC datetime: a `:name` parameter or a literal) as a bound of a column of
     the contract type `column_type`. On PostgreSQL a timestamptz column gets a timestamptz bound, taken
     as UTC whatever the session's time zone: the database then compares values as they are stored,
-    instead of converting the bound for every row (about a tenth of a scan's time), and prunes the
+    instead of converting the bound for every row, and prunes the
     partitions when it plans the statement."""
     if family == "postgresql" and column_type == "timestamptz":
         return f"({expression} AT TIME ZONE 'UTC')"
@@ -57,8 +59,7 @@ def sql_literal(value: Any, family: str) -> str:
     if isinstance(value, int | float | Decimal):
         return repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
+        value = naive_utc(value)
         return f"TIMESTAMP '{value.isoformat(sep=' ', timespec='microseconds')}'"
     if isinstance(value, date):
         return f"DATE '{value.isoformat()}'"

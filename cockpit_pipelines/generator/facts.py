@@ -7,7 +7,7 @@ casts to the contract's types. Volumes at scale 1: 10k dialogues and 50k usage e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -30,6 +30,7 @@ from cockpit_pipelines.generator.core import (
     with_nulls,
 )
 from cockpit_pipelines.generator.reference import SOURCES, Reference
+from cockpit_pipelines.utc import now_utc
 
 # Daily rows at scale 1.
 BASE = {
@@ -488,7 +489,7 @@ def metadata_violations(d: Day) -> pl.DataFrame:
     resolved = as_datetime(detected.cast(pl.Int64).to_numpy() + np.maximum(delay, 1_000_000), "resolved_at")
     # A resolution that would lie after the wall clock has not happened yet: that violation is still open.
     status = pl.select(
-        pl.when((status == "resolved") & (resolved > datetime.now(UTC).replace(tzinfo=None)))
+        pl.when((status == "resolved") & (resolved > now_utc()))
         .then(pl.lit("open")).otherwise(status)
     ).to_series().alias("status")
     users = d.ref.frames["users"]["id"]

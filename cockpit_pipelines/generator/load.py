@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from graphlib import TopologicalSorter
 from itertools import groupby
 from pathlib import Path
 
@@ -50,25 +49,14 @@ class GenerateReport:
         return sum(self.reference.values()) + sum(self.facts.values())
 
 
-def fk_order(tables: list[Table]) -> list[Table]:
-    """`tables` with every table after the tables its hard foreign keys point at."""
-    names = {t.name: t for t in tables}
-    graph = {
-        t.name: {c.references.split(".")[0] for c in t.columns
-                 if c.references and not c.soft and c.references.split(".")[0] in names} - {t.name}
-        for t in tables
-    }
-    return [names[n] for n in TopologicalSorter(graph).static_order()]
-
-
 def reference_tables(catalog: Contracts, ref: Reference) -> list[Table]:
     """The reference tables the generator fills, in foreign-key order."""
-    return fk_order([catalog.table(name) for name in ref.frames if name in catalog.tables])
+    return catalog.fk_order([catalog.table(name) for name in ref.frames if name in catalog.tables])
 
 
 def raw_tables(catalog: Contracts) -> list[Table]:
     """Every raw table, in foreign-key order."""
-    return fk_order(catalog.tables_of_kind("raw"))
+    return catalog.fk_order(catalog.tables_of_kind("raw"))
 
 
 def read_standards(engine: Engine) -> pl.DataFrame:
@@ -180,7 +168,7 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
     (parents first); a table in `into` is loaded into the new partition built for it instead (which
     holds no row to delete, and takes its rows frozen), and a partitioned table whose month has a
     partition already is written there directly: a write to that month alone, which leaves the kept
-    validations of the table's other months standing (`validation_ledger`)."""
+    validations of the table's other months standing (`kept_validations`)."""
     catalog = contracts()
     targets = {name: into.get(name) or (catalog.table(name).partitioned and engine.month_partition(load, name, day))
                or name for name in frames}

@@ -16,9 +16,9 @@ import numpy as np
 import polars as pl
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from assets.common import Window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import SQL_DIR
+from cockpit_pipelines.windows import Window
 
 
 def uuids(rng: np.random.Generator, n: int) -> list[str]:

@@ -17,20 +17,19 @@ import pytest
 from assets import governance, rag, telemetry, usage
 from assets.common import (
     GROUP,
-    RawSource,
-    Window,
     exact_ratio,
-    fingerprint,
     markdown_table,
     next_chunk_days,
     pg_float_to_numeric,
     replace_window,
     source_stats,
 )
+from cockpit_pipelines.builds import RawSource, fingerprint
 from cockpit_pipelines.contracts import load_contracts
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import SQL_DIR
 from cockpit_pipelines.slo import load_slo_targets
+from cockpit_pipelines.windows import Window
 
 DERIVED_OUTPUTS = {
     "rag_metrics_history": rag.RAG_METRICS_COLUMNS,

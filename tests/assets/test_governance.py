@@ -10,7 +10,6 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, metadata_of, sql_definition, stored_rows, uuids
 
-from assets.common import Window
 from assets.governance import (
     COMPLIANCE_COLUMNS,
     STANDARD_COLUMNS,
@@ -19,6 +18,7 @@ from assets.governance import (
     compute_compliance_scores,
 )
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Window
 
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 STANDARDS = pl.DataFrame(

@@ -7,7 +7,6 @@ DERIVED_DAY; the scan works on SCAN_DAY.
 """
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -17,9 +16,8 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
-import psycopg
-import pymysql
 import pytest
+from conftest import migrated_warehouse
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -27,27 +25,27 @@ from dagster._core.storage.tags import (
 )
 
 from assets import governance, rag, telemetry, usage
-from assets.quality import (
-    CHECK_NAME,
+from assets.governance import (
     VIOLATION_NAMESPACE,
     ScanTarget,
     ascii_digits,
-    checks_for,
     find_violations,
     load_scan_policy,
-    metadata_compliance_scan,
-    quality_checks,
-    raw_quality_checks,
     scan_values,
     suggest_fix,
+)
+from assets.quality import (
+    CHECK_NAME,
+    checks_for,
+    quality_checks,
+    raw_quality_checks,
     validate_suite,
 )
 from assets.raw import raw_key, raw_specs
 from cockpit_pipelines.contracts import contracts
-from cockpit_pipelines.migrations import MigrationRunner
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import REPO_ROOT
-from cockpit_pipelines.suites import Window
+from cockpit_pipelines.windows import Window
 
 CLEAN_DAY, BAD_DAY, SCAN_DAY = date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 8)
 DERIVED_DAY = date(2026, 2, 10)  # another month: usage_monthly's bad row stays out of CLEAN_DAY's month
@@ -83,54 +81,12 @@ DERIVED_FAILURES: dict[str, tuple[str, Any]] = {
 # --- the warehouses ------------------------------------------------------------------------------
 
 
-def _postgres_database() -> Iterator[str]:
-    host = os.environ.get("COCKPIT_TEST_PG_HOST", "127.0.0.1")
-    admin = f"host={host} port=5432 user=postgres dbname=postgres"
-    name = f"cockpit_test_quality_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable ({admin}): {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@{host}:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _mariadb_database() -> Iterator[str]:
-    server = {"host": os.environ.get("COCKPIT_TEST_MARIADB_HOST", "127.0.0.1"), "port": 3306, "user": "root",
-              "password": ""}
-    name = f"cockpit_test_quality_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = pymysql.connect(**server, connect_timeout=5)
-    except pymysql.err.OperationalError as exc:
-        pytest.skip(f"MariaDB is not reachable at {server['host']}:3306: {exc}")
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}`")
-    conn.close()
-    try:
-        yield f"mysql+pymysql://root@{server['host']}:3306/{name}"
-    finally:
-        conn = pymysql.connect(**server)
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
-
-
 @pytest.fixture(scope="module", params=["postgres", "mariadb"])
 def warehouse(request: pytest.FixtureRequest) -> Iterator[WarehouseResource]:
     """A migrated warehouse (one per engine, for the module) with the days' raw rows."""
-    databases = _postgres_database() if request.param == "postgres" else _mariadb_database()
-    url = next(databases)
-    try:
-        resource = WarehouseResource(url=url)
-        MigrationRunner(resource.engine).migrate(log=lambda _line: None)
+    for resource in migrated_warehouse(request.param):
         _load(resource)
         yield resource
-    finally:
-        databases.close()
 
 
 def _insert(warehouse: WarehouseResource, table: str, rows: list[dict[str, Any]]) -> None:
@@ -225,14 +181,14 @@ def _run(warehouse: WarehouseResource, selection: dg.AssetSelection, first: date
          last: date | None = None) -> dg.ExecuteInProcessResult:
     """One run of the selection for a day (or a range, as a single-run backfill)."""
     kwargs: dict[str, Any] = {"partition_key": first.isoformat()}
-    if not selection.resolve([*ANALYTICS, metadata_compliance_scan]):
+    if not selection.resolve(ANALYTICS):
         # a run of checks only: Dagster infers no partitions definition from assets, so tag the partition
         kwargs = {"tags": {PARTITION_NAME_TAG: first.isoformat()}}
     if last is not None:
         kwargs = {"tags": {ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
                            ASSET_PARTITION_RANGE_END_TAG: last.isoformat()}}
     return dg.materialize(
-        [*raw_specs, *ANALYTICS, metadata_compliance_scan, *quality_checks],
+        [*raw_specs, *ANALYTICS, *quality_checks],
         selection=selection, resources={"warehouse": warehouse}, raise_on_error=False, **kwargs,
     )
 
@@ -422,7 +378,7 @@ def test_a_reference_suite_validates_the_whole_table(warehouse: WarehouseResourc
 
 
 def _scan(warehouse: WarehouseResource, day: date) -> dg.ExecuteInProcessResult:
-    result = _run(warehouse, dg.AssetSelection.assets(metadata_compliance_scan), day)
+    result = _run(warehouse, dg.AssetSelection.assets(governance.metadata_compliance_scan), day)
     assert result.success
     return result
 
@@ -537,7 +493,7 @@ def test_raw_checks_attach_to_the_raw_assets_and_derived_checks_to_the_tables() 
 def test_the_nightly_job_runs_the_raw_checks_before_the_analytics() -> None:
     """Wired as the lead's nightly job: groups("analytics") plus the raw-table checks."""
     nightly = dg.define_asset_job("nightly", selection=NIGHTLY)
-    defs = dg.Definitions(assets=[*raw_specs, *ANALYTICS, metadata_compliance_scan], asset_checks=quality_checks,
+    defs = dg.Definitions(assets=[*raw_specs, *ANALYTICS], asset_checks=quality_checks,
                           jobs=[nightly], resources={"warehouse": WarehouseResource()})
     dg.Definitions.validate_loadable(defs)
     nodes = set(defs.resolve_job_def("nightly").graph.node_names())

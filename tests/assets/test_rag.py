@@ -23,7 +23,6 @@ from analytics_testkit import (
     uuids,
 )
 
-from assets.common import Window, fingerprint
 from assets.rag import (
     DIALOGUE_COLUMNS,
     RAG_METRICS_COLUMNS,
@@ -31,8 +30,10 @@ from assets.rag import (
     compute_rag_metrics_history,
     rag_metrics_history_asset,
 )
+from cockpit_pipelines.builds import fingerprint
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.slo import SloTarget, load_slo_targets
+from cockpit_pipelines.windows import Window
 
 DAY = date(2026, 3, 1)
 SLOS = load_slo_targets()

@@ -14,14 +14,14 @@ from assets.retention import (
     archive_assets,
     archive_key,
     archive_op_name,
-    partition_maintenance_job,
-    partition_window,
+    premake_months,
 )
 from cockpit_pipelines.archive import load_settings
 from cockpit_pipelines.archive.policies import Pressure
 from cockpit_pipelines.archive.pressure import read_pressure
 from cockpit_pipelines.definitions import defs
 from cockpit_pipelines.generator.load import generate
+from cockpit_pipelines.jobs import partition_maintenance_job
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.schedules import monthly_partitions_schedule, retention_schedule
 from cockpit_pipelines.sensors import retention_pressure_sensor
@@ -80,8 +80,8 @@ def test_monthly_schedule_creates_this_month_and_the_premade_ones() -> None:
     assert request.run_key == "partitions:2026-12"
     assert request.run_config["ops"]["create_future_partitions"]["config"] == {"start": "2026-12"}
     assert load_settings(environ={}).premake_months == 3
-    assert partition_window("2026-12", None) == (date(2026, 12, 1), date(2027, 3, 31))
-    assert partition_window(None, 0, today=date(2026, 5, 17)) == (date(2026, 5, 1), date(2026, 5, 31))
+    assert premake_months("2026-12", None) == (date(2026, 12, 1), date(2027, 3, 31))
+    assert premake_months(None, 0, today=date(2026, 5, 17)) == (date(2026, 5, 1), date(2026, 5, 31))
 
 
 def test_partition_maintenance_job(generated: WarehouseResource) -> None:

@@ -10,7 +10,6 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, sql_definition, stored_rows, uuids
 
-from assets.common import Window, fingerprint
 from assets.telemetry import (
     KEYS,
     METRICS_COLUMNS,
@@ -19,7 +18,9 @@ from assets.telemetry import (
     compute_metrics_hourly,
     metrics_hourly_asset,
 )
+from cockpit_pipelines.builds import fingerprint
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Window
 
 T0 = datetime(2026, 3, 1, 7, 5)
 

@@ -11,7 +11,6 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, metadata_of, sql_definition, stored_rows, uuids
 
-from assets.common import Window, fingerprint
 from assets.usage import (
     DAILY_KEYS,
     HOURLY_KEYS,
@@ -34,7 +33,9 @@ from assets.usage import (
     usage_hourly_asset,
     usage_monthly_asset,
 )
+from cockpit_pipelines.builds import fingerprint
 from cockpit_pipelines.resources import WarehouseResource
+from cockpit_pipelines.windows import Window
 
 T0 = datetime(2026, 3, 1, 10, 15)
 

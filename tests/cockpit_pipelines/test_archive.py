@@ -19,8 +19,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
+from conftest import fresh_database, migrated
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-from shared_databases import fresh_database, migrated
 
 from assets.usage import usage_daily_asset, usage_hourly_asset, usage_monthly_asset
 from cockpit_pipelines import cli
@@ -36,7 +36,6 @@ from cockpit_pipelines.archive import (
 )
 from cockpit_pipelines.archive.dialect import KEY, Dialect
 from cockpit_pipelines.archive.policies import Duration
-from cockpit_pipelines.archive.session import Session
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.conform import for_engine
 from cockpit_pipelines.generator.load import (
@@ -89,7 +88,7 @@ class World:
     archive: Path
     original: dict[str, pl.DataFrame]  # every policy table's rows, with the batch key (KEY)
     monthly: pl.DataFrame
-    db: Session  # the module's connections (a PyMySQL connect costs ~50 ms)
+    db: Engine  # the module's connections, kept: a PyMySQL connect is slow
 
     @property
     def store(self) -> ArchiveStore:
@@ -127,7 +126,7 @@ class World:
                 self.engine.insert_frame(conn, table, self.original[table].drop(KEY, strict=False))
 
 
-def read_rows(db: Session, policy: Policy) -> pl.DataFrame:
+def read_rows(db: Engine, policy: Policy) -> pl.DataFrame:
     frame = db.read_frame(f"SELECT {Dialect(db, policy).select_list()} FROM {policy.table}")
     return frame if KEY in frame.columns else frame.with_columns(pl.col(policy.column).alias(KEY))
 
@@ -186,7 +185,7 @@ def shared_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         warehouse = WarehouseResource(url=url)
         generate(engine)
         build_rollups(warehouse, *BUILT)
-        with Session(engine) as db:
+        with engine.session() as db:
             original = {p.table: read_rows(db, p) for p in load_settings(environ={}).policies}
             yield World(engine, warehouse, tmp_path_factory.mktemp("archive"), original, usage_monthly(engine), db)
 

@@ -8,7 +8,7 @@ from datetime import date
 import dagster as dg
 import pytest
 
-from cockpit_pipelines.backfill import BackfillReport, RunOutcome, analytics_job, plan_runs, window_text
+from cockpit_pipelines.cli.backfill import BackfillReport, RunOutcome, analytics_job, plan_runs, window_text
 
 D = [date(2026, 3, d) for d in range(1, 32)]
 

@@ -5,14 +5,14 @@ checks as subprocesses (`python -m cockpit_pipelines.cli`):
 
     cockpit migrate
     cockpit generate --start 2026-03-30 --days 4 --seed 11 --scale 0.05
-    cockpit backfill --start 2026-03-30 --end 2026-04-02      (issue 4)
+    cockpit backfill --start 2026-03-30 --end 2026-04-02      (the whole range)
     cockpit backfill --start 2026-03-31 --end 2026-04-01      (part of the range again: idempotent)
 
 then every derived table is compared with a recomputation from the raw tables: on PostgreSQL the
 seeds' SQL written here from CONTRACTS.md (not the project's sql/analytics), on both engines the
 project's sql/analytics definitions, and the two engines with each other (same seed, same rows).
 
-Last (issue 5), rows that break the rules are injected into 2026-04-01, hand-made edge cases into
+Last (a bad day), rows that break the rules are injected into 2026-04-01, hand-made edge cases into
 2026-04-03 (2026-04-04 stays empty), an active standard without violations and an inactive one are
 added, and `cockpit backfill --start 2026-03-31 --end 2026-04-04` runs:
 it exits 1 naming the check, the partition and the rule; the bad day's downstream assets are not
@@ -40,9 +40,9 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
-from shared_databases import fresh_database
+from conftest import fresh_database
 
-from cockpit_pipelines.backfill import BACKFILL_TAG
+from cockpit_pipelines.cli.backfill import BACKFILL_TAG
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.settings import REPO_ROOT, SQL_DIR
 from cockpit_pipelines.slo import load_slo_targets
@@ -343,7 +343,7 @@ def assert_slo_compliance(frame: pl.DataFrame) -> None:
             assert entry["met"] is met, (row["date"], slo.metric, entry)
 
 
-# --- issue 4: the acceptance commands ------------------------------------------------------------
+# --- the acceptance commands ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
@@ -366,7 +366,7 @@ def test_the_commands_succeed_and_summarize_their_checks(pipelines: Callable[[st
         shown = re.findall(r"^backfill [0-9.-]+: \d+/\d+ (\S+) \(", pipeline.runs[name].stderr, re.MULTILINE)
         assert set(KEYS) <= set(shown) and len(shown) == len(set(shown)), pipeline.runs[name].stderr
     # The metadata compliance scan found the generator's non-Zulu text instants and non-ISO dates in the
-    # JSON payloads (issue 5, 3.): compliance_scores reflects the platform's own data.
+    # JSON payloads: compliance_scores reflects the platform's own data.
     scanned = re.search(r"materialized metadata_compliance_scan +([0-9,]+) rows", pipeline.runs["full"].stdout)
     assert scanned and int(scanned.group(1).replace(",", "")) > 0, pipeline.runs["full"].stdout
     found = pipeline.scan_found
@@ -433,7 +433,7 @@ def test_mariadb_builds_exactly_the_rows_postgres_builds(pipelines: Callable[[st
     assert [json.loads(v, parse_float=Decimal) for v in mine] == [json.loads(v, parse_float=Decimal) for v in theirs]
 
 
-# --- issue 4 "cases the project does not ship", issue 5 "a bad day" --------------------------------
+# --- cases the project does not ship, and a bad day ---------------------------------------------
 
 
 def _insert(engine: Engine, table: str, frame: pl.DataFrame) -> None:

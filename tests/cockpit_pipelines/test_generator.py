@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 import polars as pl
 import pytest
-from shared_databases import fresh_database, migrated
+from conftest import fresh_database, migrated
 
 from assets.raw import raw_key, raw_tables_observation_sensor
+from cockpit_pipelines.cli.generate import run_generate
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines import engine_for
-from cockpit_pipelines.generator.cli import run_generate
 from cockpit_pipelines.generator.conform import for_engine
 from cockpit_pipelines.generator.load import (
     Chunk,

@@ -13,11 +13,11 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
-from shared_databases import fresh_database, migrated
+from conftest import fresh_database, migrated
 
 from cockpit_pipelines.cli import main as cli_main
+from cockpit_pipelines.cli.generate import run_generate
 from cockpit_pipelines.engines import Engine, engine_for
-from cockpit_pipelines.generator.cli import run_generate
 from cockpit_pipelines.generator.load import load_reference, read_standards, reference_frames, write_landing
 from cockpit_pipelines.generator.reference import build_reference
 from cockpit_pipelines.landing import (
@@ -302,7 +302,7 @@ def test_sensor_requests_one_run_per_new_file_parents_first(warehouse: Engine, l
     waiting = landing_zone_sensor(dg.build_sensor_context(cursor=first.cursor, resources=resources))
     assert waiting.run_requests == [] and "wait" in waiting.skip_reason.skip_message
 
-    from assets.ingestion import landing_load_job
+    from cockpit_pipelines.jobs import landing_load_job
 
     run = landing_load_job.execute_in_process(run_config=first.run_requests[0].run_config, resources=resources)
     assert run.success
@@ -330,10 +330,10 @@ def _sha(path: Path) -> str:
 
 def test_a_mixed_file_dropped_twice_through_the_sensor_and_job_loads_once(
         warehouse: Engine, landing_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 3's checks through the code location's own path: the sensor requests a landing_load_job run
+    """The landing checks through the code location's own path: the sensor requests a landing_load_job run
     per file (run_key = its SHA-256), the run loads the good rows and quarantines the others with a reason
     (good + quarantined = input); the same bytes dropped again (touched, or copied elsewhere) load nothing."""
-    from assets.ingestion import landing_load_job
+    from cockpit_pipelines.jobs import landing_load_job
     from cockpit_pipelines.sensors import landing_zone_sensor
 
     engine = warehouse

@@ -16,8 +16,8 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
+from conftest import fresh_database, migrated
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, RUN_KEY_TAG
-from shared_databases import fresh_database, migrated
 
 from assets import governance, usage
 from cockpit_pipelines import alerts, late_data
@@ -27,8 +27,9 @@ from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.sensors import late_data_sensor, run_failure_alert_sensor
 from cockpit_pipelines.settings import partition_start
+from cockpit_pipelines.utc import today_utc
 
-TODAY = late_data.today_utc()
+TODAY = today_utc()
 FIRST, MID, LAST = (TODAY - timedelta(days=n) for n in (3, 2, 1))
 OLD = TODAY - timedelta(days=10)  # outside the default 7-day refresh window
 USAGE_DAILY, USAGE_MONTHLY, COMPLIANCE = (dg.AssetKey(k) for k in ("usage_daily", "usage_monthly", "compliance_scores"))

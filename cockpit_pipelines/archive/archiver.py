@@ -30,23 +30,23 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as midnight
 from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
-from assets.common import fingerprint
 from cockpit_pipelines.archive import manifest
 from cockpit_pipelines.archive.dialect import KEY, Dialect, Partition
 from cockpit_pipelines.archive.manifest import Content, ManifestRow
 from cockpit_pipelines.archive.policies import Policy
-from cockpit_pipelines.archive.session import Database, Session
 from cockpit_pipelines.archive.store import ArchiveError, ArchiveStore, StoredFile, path_of
+from cockpit_pipelines.builds import PARTITION_BUILDS, SOURCES, RawSource, fingerprint
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import sql_literal, to_pyformat
 from cockpit_pipelines.progress import Progress
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 FAULT_POINTS = ("file_written", "manifest_written", "verified", "deleted", "committed")
 NOTIFICATIONS = "provenance_expiry_notifications"
@@ -175,8 +175,9 @@ class Archiver:
         progress: bool = True,
     ) -> None:
         self.engine = engine
-        self.db: Database = engine
-        self.now = _naive(now) if now else manifest.now_utc()
+        self.db = engine
+        self._session: contextlib.ExitStack | None = None
+        self.now = naive_utc(now) if now else now_utc()
         self.store = store or ArchiveStore()
         self.run_id = run_id
         self.fault = fault or (lambda _point, _label: None)
@@ -185,12 +186,14 @@ class Archiver:
 
     def __enter__(self) -> Archiver:
         """Keep one bookkeeping connection and one Arrow reader for the whole run."""
-        self.db = Session(self.engine)
+        self._session = contextlib.ExitStack()
+        self.db = self._session.enter_context(self.engine.session())
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if isinstance(self.db, Session):
-            self.db.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
         self.db = self.engine
 
     # --- planning --------------------------------------------------------------------------------
@@ -253,8 +256,8 @@ class Archiver:
         names = list(d.policy.requires_built)
         marks = ", ".join(f":a{i}" for i in range(len(names)))
         builds = {(r[0], _as_date(r[1])): r[2] for r in self.db.query(
-            f"SELECT asset_key, partition_date, source_fingerprint FROM partition_builds WHERE asset_key IN ({marks}) "
-            "AND partition_date >= :start AND partition_date < :end",
+            f"SELECT asset_key, partition_date, source_fingerprint FROM {PARTITION_BUILDS} "
+            f"WHERE asset_key IN ({marks}) AND partition_date >= :start AND partition_date < :end",
             {**{f"a{i}": n for i, n in enumerate(names)}, "start": start.date(), "end": end.date()},
         )}
         problems: dict[date, str] = {}
@@ -554,7 +557,7 @@ class Archiver:
             f"WHERE {d.in_range()} AND NOT EXISTS "
             f"(SELECT 1 FROM {NOTIFICATIONS} n WHERE n.provenance_id = p.{q('id')})"
         )
-        values = {**params, "now": manifest.now_utc(), "manifest_id": row_id}
+        values = {**params, "now": now_utc(), "manifest_id": row_id}
         cur.execute(to_pyformat(sql, values), values)
         return max(cur.rowcount, 0)
 
@@ -570,10 +573,8 @@ def table_lock(engine: Engine, table: str) -> Iterator[None]:
         conn.close()
 
 
-def rollup_source(table: str) -> Any:
+def rollup_source(table: str) -> RawSource:
     """The RawSource whose partition_builds fingerprints record the days of `table` the rollups were built from."""
-    from cockpit_pipelines.late_data import SOURCES
-
     for source in SOURCES:
         if source.table == table:
             if source.where:
@@ -605,6 +606,3 @@ def _span_end(start: datetime, span: str) -> datetime:
 def _as_date(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, dagster_home, landing_dir
+from cockpit_pipelines.cli.home import ensure_dagster_home
+from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, landing_dir
 
-
-def ensure_dagster_home() -> Path:
-    """Point DAGSTER_HOME at `.cockpit/dagster_home` (unless set) and record it in `.env`,
-    which `dagster dev` reads, so the UI sees the runs the CLI starts. A DAGSTER_HOME set in the
-    environment is not recorded: whoever set it (a shell, a test) sets it for `dagster dev` too."""
-    explicit = "DAGSTER_HOME" in os.environ
-    home = dagster_home()
-    home.mkdir(parents=True, exist_ok=True)
-    instance_file = home / "dagster.yaml"
-    if not instance_file.exists():  # local default: SQLite storage under the home; see dagster.yaml.example
-        instance_file.write_text("# local instance written by cockpit (see dagster.yaml.example for production)\n"
-                                 "telemetry:\n  enabled: false\n")
-    os.environ.setdefault("DAGSTER_HOME", str(home))
-    env_file = REPO_ROOT / ".env"
-    line = f"DAGSTER_HOME={home}\n"
-    if not explicit and not env_file.exists():
-        env_file.write_text("# written by cockpit: the Dagster instance shared by the CLI and `dagster dev`\n" + line)
-    return home
+BENCH_DIR = REPO_ROOT / "bench"
+BENCH_HELP = "benchmark the pipeline against the database's own SQL, in scratch databases"
 
 
 def _engine():
@@ -130,7 +116,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from cockpit_pipelines.demo import DemoOptions, run_demo
+    from cockpit_pipelines.cli.demo import DemoOptions, run_demo
 
     if args.days < 1 or args.scale <= 0:
         print("--days must be at least 1 and --scale above 0", file=sys.stderr)
@@ -142,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # -- generate -------------------------------------------------------------------------------------
 def cmd_generate(args: argparse.Namespace) -> int:
-    from cockpit_pipelines.generator.cli import run_generate
+    from cockpit_pipelines.cli.generate import run_generate
 
     return run_generate(args)
 
@@ -162,7 +148,7 @@ def _backfill(args: argparse.Namespace) -> int:
     import dagster as dg
 
     import cockpit_pipelines.definitions  # noqa: F401
-    from cockpit_pipelines.backfill import run_backfill
+    from cockpit_pipelines.cli.backfill import run_backfill
 
     try:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
@@ -192,22 +178,29 @@ def _backfill(args: argparse.Namespace) -> int:
 
 # -- archive / restore ----------------------------------------------------------------------------
 def cmd_archive(args: argparse.Namespace) -> int:
-    from cockpit_pipelines.archive.cli import run_archive
+    from cockpit_pipelines.cli.archive import run_archive
 
     return run_archive(args)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from cockpit_pipelines.archive.cli import run_restore
+    from cockpit_pipelines.cli.archive import run_restore
 
     return run_restore(args)
 
 
 # -- bench ----------------------------------------------------------------------------------------
 def cmd_bench(args: argparse.Namespace) -> int:
-    from bench.runner import main as run_bench
-
-    return run_bench(args)
+    """Run bench/runner.py of the clone this package runs from: the benchmark is not installed with it."""
+    if not (BENCH_DIR / "runner.py").is_file():
+        print("cockpit bench runs from a clone of the repository", file=sys.stderr)
+        return 2
+    if str(BENCH_DIR.parent) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR.parent))
+    runner = importlib.import_module("bench.runner")
+    parser = argparse.ArgumentParser(prog="cockpit bench", description=BENCH_HELP)
+    runner.add_arguments(parser)
+    return runner.main(parser.parse_args(args.bench_args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -277,11 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--end", required=True, help="last UTC day (inclusive), YYYY-MM-DD")
     restore.set_defaults(func=cmd_restore)
 
-    from bench.runner import add_arguments as bench_arguments
-
-    bench = sub.add_parser("bench", help="benchmark the pipeline against the database's own SQL, in scratch databases")
-    bench_arguments(bench)
-    bench.set_defaults(func=cmd_bench)
+    bench = sub.add_parser("bench", help=BENCH_HELP, add_help=False)  # its own parser reads the arguments
+    bench.set_defaults(func=cmd_bench, bench_args=[])
 
     db = sub.add_parser("db", help="the embedded PostgreSQL: start, stop, status, url")
     db.add_argument("action", choices=["start", "stop", "status", "url"])
@@ -306,7 +296,12 @@ def answer_stop_signals() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.bench_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     answer_stop_signals()
     if args.command == "migrate" and args.action == "down" and not args.to:
         print("cockpit migrate down needs --to VERSION", file=sys.stderr)
@@ -327,6 +322,3 @@ def run() -> None:
     """The `cockpit` console script."""
     sys.exit(main())
 
-
-if __name__ == "__main__":
-    run()

@@ -233,7 +233,7 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
     the tables whose checks fail there."""
     from assets.quality import blocking_windows
     from cockpit_pipelines.resources import WarehouseResource
-    from cockpit_pipelines.suites import Window
+    from cockpit_pipelines.windows import Window
 
     tables = sorted(key.asset_key.path[-1] for key in job.asset_layer.asset_graph.asset_check_keys
                     if key.asset_key.path[0] == "raw")

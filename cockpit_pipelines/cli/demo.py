@@ -13,13 +13,14 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 
-from cockpit_pipelines.backfill import QUIET, BackfillReport, run_backfill
+from cockpit_pipelines.cli.backfill import QUIET, BackfillReport, run_backfill
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.load import generate
+from cockpit_pipelines.utc import today_utc
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class DemoOptions:
 
     @property
     def last_day(self) -> date:
-        return self.end or datetime.now(UTC).date() - timedelta(days=1)
+        return self.end or today_utc() - timedelta(days=1)
 
     @property
     def first_day(self) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from cockpit_pipelines.archive import (
     ArchiveError,
@@ -17,6 +17,7 @@ from cockpit_pipelines.archive import (
     run_retention,
 )
 from cockpit_pipelines.archive.store import ArchiveStore
+from cockpit_pipelines.utc import parse_instant
 
 
 def _engine():
@@ -36,19 +37,11 @@ def parse_keep(values: list[str] | None) -> dict[str, str]:
     return keep
 
 
-def parse_as_of(value: str | None) -> datetime | None:
-    """An ISO instant (naive means UTC)."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def run_archive(args: argparse.Namespace) -> int:
     try:
         keep = parse_keep(args.keep)
         load_settings().with_keep(keep)
-        now = parse_as_of(args.as_of)
+        now = parse_instant(args.as_of)
     except (PolicyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -89,8 +82,8 @@ def build_missing_rollups(plans: list[Plan]) -> bool:
     that the archive run that follows may delete them. Returns False when a build failed."""
     import dagster as dg
 
-    from cockpit_pipelines.backfill import analytics_job, run_backfill
-    from cockpit_pipelines.cli import ensure_dagster_home
+    from cockpit_pipelines.cli.backfill import analytics_job, run_backfill
+    from cockpit_pipelines.cli.home import ensure_dagster_home
 
     graph = analytics_job().asset_layer.asset_graph
     for plan in plans:
