@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
-from shared_databases import fresh_database, migrated
+from conftest import fresh_database, migrated
 
 from cockpit_pipelines import suites
 from cockpit_pipelines.contracts import contracts
@@ -16,9 +16,10 @@ from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.load import generate
 from cockpit_pipelines.kept_validations import REVALIDATE_ENV, rule_tables
 from cockpit_pipelines.migrations import MigrationRunner, discover
+from cockpit_pipelines.windows import Window
 
 DAY = date(2026, 10, 5)
-WINDOW = suites.Window(datetime(2026, 10, 5), datetime(2026, 10, 6))
+WINDOW = Window(datetime(2026, 10, 5), datetime(2026, 10, 6))
 TABLE = "usage_events"
 IN_WINDOW = "time >= '2026-10-05 00:00:00' AND time < '2026-10-06 00:00:00'"
 MARK = 424242  # latency_ms of the rows a test inserts

@@ -18,7 +18,7 @@ import polars as pl
 import psycopg
 import pymysql
 import pytest
-from shared_databases import MARIADB, fresh_database, migrated
+from conftest import MARIADB, fresh_database, migrated
 
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines import Engine, engine_for
