@@ -4,7 +4,8 @@ loaded exactly once.
 - A file is Parquet, delimited text (`.csv`/`.tsv`, header row) or JSONL; its folder names the table
   (raw or reference kind). The text dialect is read from the content (see `sniff`): RFC 4180 CSV
   (PostgreSQL `COPY … CSV`, pandas, Polars), MySQL's backslash-escaped CSV (`\\N` NULLs) and TSV
-  (`mariadb --batch`, `INTO OUTFILE`); a UTF-8 byte-order mark and CRLF line ends are accepted.
+  (`mariadb --batch`, `INTO OUTFILE`); CSV is separated by `,`, `;` or `|`; a UTF-8 byte-order mark
+  and CRLF line ends are accepted. A record whose field count is not the header's is a malformed row.
 - Every row is checked with vectorized Polars rules from the contract (`cockpit_pipelines.contracts`):
   castable type, NOT NULL, length, `values`, `min`/`max`, valid JSON, no timestamp beyond the allowed
   clock skew (`COCKPIT_MAX_CLOCK_SKEW_S`, default 300) in the future, and, against the warehouse,
