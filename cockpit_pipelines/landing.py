@@ -4,7 +4,8 @@ loaded exactly once.
 - A file is Parquet, delimited text (`.csv`/`.tsv`, header row) or JSONL; its folder names the table
   (raw or reference kind). The text dialect is read from the content (see `sniff`): RFC 4180 CSV
   (PostgreSQL `COPY … CSV`, pandas, Polars), MySQL's backslash-escaped CSV (`\\N` NULLs) and TSV
-  (`mariadb --batch`, `INTO OUTFILE`); a UTF-8 byte-order mark and CRLF line ends are accepted.
+  (`mariadb --batch`, `INTO OUTFILE`); CSV is separated by `,`, `;` or `|`; a UTF-8 byte-order mark
+  and CRLF line ends are accepted. A record whose field count is not the header's is a malformed row.
 - Every row is checked with vectorized Polars rules from the contract (`cockpit_pipelines.contracts`):
   castable type, NOT NULL, length, `values`, `min`/`max`, valid JSON, no timestamp beyond the allowed
   clock skew (`COCKPIT_MAX_CLOCK_SKEW_S`, default 300) in the future, and, against the warehouse,
@@ -19,13 +20,14 @@ loaded exactly once.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -71,9 +73,10 @@ _BOM = b"\xef\xbb\xbf"
 _MYSQL_ESCAPES = {"\\\\": "\\", "\\0": "\x00", "\\b": "\b", "\\n": "\n", "\\r": "\r", "\\t": "\t",
                   "\\Z": "\x1a", "\\\n": "\n"}
 _CSV_ESCAPES = {**_MYSQL_ESCAPES, '\\"': '""', "\\N": ""}
-_NULL_FIELD = re.compile(rb"(?:^|[,\t])\\N(?=[,\t\r\n]|$)", re.M)
-_DOUBLED_QUOTE = re.compile(rb'[^,\r\n"\\]""')
-_BACKSLASH_QUOTE = re.compile(rb'\\["\\]')
+# Rust regexes, `{sep}` the separator: a `\\N` field, a doubled quote inside a field, an escaped quote.
+_NULL_FIELD = r"(?m)(?:^|[{sep}])\\N(?:[{sep}]|\r|$)"
+_DOUBLED_QUOTE = r'[^{sep}\r\n"\\]""'
+_BACKSLASH_QUOTE = r'\\["\\]'
 _PG_ELEMENT = r'(?s)"(?:[^"\\]|\\.)*"|[^,]+'
 _TEXTUAL = re.compile(r"^(text|varchar\(\d+\)|char\(\d+\))$")  # an empty string is a value, not NULL
 
@@ -178,10 +181,11 @@ def loadable(table: str) -> Table:
 # -- reading ---------------------------------------------------------------------------------------
 @dataclass
 class Parsed:
-    """A file's rows as read (`__line`: its line number), plus JSONL lines that are not JSON objects."""
+    """A file's rows as read (`__line`: its line number), plus the lines or records that are not rows
+    (JSONL lines that are not JSON objects, delimited records whose field count is not the header's)."""
 
     frame: pl.DataFrame
-    malformed: pl.DataFrame  # __line, raw
+    malformed: pl.DataFrame  # __line, raw, reason
     unknown_columns: list[str]
 
 
@@ -200,8 +204,7 @@ def read_file(file: LandingFile, table: Table) -> Parsed:
             frame = pl.read_parquet(file.path).with_row_index(LINE, offset=1)
             malformed = _no_malformed()
         elif file.format == "csv":
-            frame = read_delimited(_utf8(file.path), names).with_row_index(LINE, offset=2)
-            malformed = _no_malformed()
+            frame, malformed = read_delimited(_utf8(file.path), names)
         else:
             frame, malformed, unknown = _read_jsonl(_utf8(file.path), names)
             return Parsed(frame, malformed, unknown)
@@ -230,44 +233,116 @@ class Dialect:
     null: str | None = None
 
 
-def sniff(header: bytes, data: bytes) -> Dialect:
+def sniff(header: bytes, data: bytes, names: list[str]) -> Dialect:
     """The dialect of a delimited file, from its header line and its content.
 
     A tab in the header means TSV (MySQL's: backslash escapes, `\\N` or `NULL` for NULL). Otherwise
-    CSV: MySQL's escaped CSV when a field is `\\N`, or when quotes are backslash-escaped and never
+    CSV separated by whichever of `,`, `;` and `|` splits the header into the most of `names` (`,` on a
+    tie): MySQL's escaped CSV when a field is `\\N`, or when quotes are backslash-escaped and never
     doubled; else RFC 4180 (an unquoted empty field is NULL, `""` the empty string).
     """
+    content = pl.Series([data.decode("utf-8")]).str
     if b"\t" in header:
-        return Dialect("\t", True, "\\N" if _NULL_FIELD.search(data) else "NULL")
-    escaped = bool(_NULL_FIELD.search(data)) or (
-        not _DOUBLED_QUOTE.search(data) and bool(_BACKSLASH_QUOTE.search(data)))
-    return Dialect(",", escaped)
+        return Dialect("\t", True, "\\N" if content.contains(_NULL_FIELD.format(sep="\t")).item() else "NULL")
+    text = header.decode("utf-8")
+    separator = max(",;|", key=lambda sep: len(set(_header_names(text, sep)) & set(names)))
+    escaped = content.contains(_NULL_FIELD.format(sep=separator)).item() or (
+        not content.contains(_DOUBLED_QUOTE.format(sep=separator)).item()
+        and content.contains(_BACKSLASH_QUOTE).item())
+    return Dialect(separator, escaped)
 
 
-def read_delimited(data: bytes, names: list[str]) -> pl.DataFrame:
-    """Every field of a delimited UTF-8 text file as text (NULL where the dialect says so).
+def _header_names(header: str, separator: str) -> list[str]:
+    return [name.strip().strip('"') for name in header.split(separator)]
+
+
+def read_delimited(data: bytes, names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every field of a delimited UTF-8 text file as text (NULL where the dialect says so), numbered
+    (`__line`: the header is line 1, a record is one line), and its malformed records: those whose
+    field count is not the header's, set aside whole with a reason while the others load.
 
     The header must name at least one of `names`; ValueError otherwise (a missing header or another
-    table's file)."""
+    table's file). Polars reads the file; a cheap count of every record's fields confirms the shape,
+    and only when it or Polars disagrees does Python's csv module split the records."""
     header = data.split(b"\n", 1)[0].rstrip(b"\r")
-    dialect = sniff(header, data)
-    fields = [f.strip().strip('"') for f in header.decode("utf-8").split(dialect.separator)]
+    dialect = sniff(header, data, names)
+    fields = _header_names(header.decode("utf-8"), dialect.separator)
     if not set(fields) & set(names):
         shown = header[:120].decode("utf-8", "replace")
         raise ValueError(f"the header line {shown!r} names no column of the table ({', '.join(names[:4])}, …)")
-    if dialect.separator == "\t":
-        frame = pl.read_csv(io.BytesIO(data), separator="\t", quote_char=None, infer_schema=False)
-        field = pl.all()  # an empty field is the empty string: TSV marks its NULLs
-        return frame.with_columns(pl.when(field.is_null()).then(pl.lit("")).when(field != dialect.null)
-                                  .then(field.str.replace_many(_MYSQL_ESCAPES)).name.keep())
-    if dialect.escaped:
-        text = pl.Series([data.decode("utf-8")]).str.replace_many(_CSV_ESCAPES).item()
+    text = data.decode("utf-8")
+    if dialect.escaped and dialect.separator != "\t":
+        text = pl.Series([text]).str.replace_many(_CSV_ESCAPES).item()
         data = text.encode("utf-8")
-    return pl.read_csv(io.BytesIO(data), infer_schema=False)
+    try:
+        frame = _read_text(data, dialect)
+        if _regular(text, dialect.separator, len(fields), frame.height):
+            return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64)), _no_malformed()
+    except pl.exceptions.ComputeError:
+        pass
+    good, lines, malformed = _records(text, dialect.separator)
+    return _read_text(good, dialect).with_columns(pl.Series(LINE, lines, pl.Int64)), malformed
+
+
+def _read_text(data: bytes, dialect: Dialect) -> pl.DataFrame:
+    """Polars' reading of delimited text, every field as text; TSV's escapes and NULL marker resolved."""
+    if dialect.separator != "\t":
+        return pl.read_csv(io.BytesIO(data), separator=dialect.separator, infer_schema=False)
+    frame = pl.read_csv(io.BytesIO(data), separator="\t", quote_char=None, infer_schema=False)
+    field = pl.all()  # an empty field is the empty string: TSV marks its NULLs
+    return frame.with_columns(pl.when(field.is_null()).then(pl.lit("")).when(field != dialect.null)
+                              .then(field.str.replace_many(_MYSQL_ESCAPES)).name.keep())
+
+
+def _regular(text: str, separator: str, width: int, height: int) -> bool:
+    """Whether `text` is a header and `height` records, each of `width` fields: once quoted fields are
+    removed (CSV), every line holds `width - 1` separators."""
+    lines = pl.Series([text])
+    if separator != "\t":
+        lines = lines.str.replace_all('"[^"]*"', "")
+    lines = lines.str.split("\n").explode()
+    if lines.len() > 1 and lines[-1] == "":
+        lines = lines.head(-1)
+    return lines.len() == height + 1 and bool((lines.str.count_matches(separator, literal=True) == width - 1).all())
+
+
+def _records(text: str, separator: str) -> tuple[bytes, list[int], pl.DataFrame]:
+    """Delimited text split into records by Python's csv module: (the header and every record with as
+    many fields as it, as text; those records' line numbers; the other records as malformed rows)."""
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline="\n"):
+            consumed.append(line)
+            yield line
+
+    quoting = csv.QUOTE_NONE if separator == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(lines(), delimiter=separator, quoting=quoting)
+    good: list[str] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    width = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            raw = "".join(consumed)
+            consumed.clear()
+            if number == 1:
+                width = len(record)
+                good.append(raw)
+            elif len(record) == width:
+                good.append(raw)
+                numbers.append(number)
+            else:
+                count = f"{len(record)} field" + ("" if len(record) == 1 else "s")
+                bad.append((number, raw.rstrip("\r\n"), f"record has {count}, the header has {width}"))
+    except csv.Error as exc:
+        raise ValueError(f"line {reader.line_num}: {exc}") from exc
+    malformed = pl.DataFrame(bad, schema=_no_malformed().schema, orient="row")
+    return "".join(good).encode("utf-8"), numbers, malformed
 
 
 def _no_malformed() -> pl.DataFrame:
-    return pl.DataFrame(schema={LINE: pl.Int64, "raw": pl.String})
+    return pl.DataFrame(schema={LINE: pl.Int64, "raw": pl.String, "reason": pl.String})
 
 
 def _read_jsonl(data: bytes, names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
@@ -290,7 +365,8 @@ def _read_jsonl(data: bytes, names: list[str]) -> tuple[pl.DataFrame, pl.DataFra
     )
     raw = pl.col("raw")
     valid = raw.str.strip_chars().str.starts_with("{") & raw.str.json_path_match("$").is_not_null()
-    good, bad = lines.filter(valid), lines.filter(~valid)
+    good = lines.filter(valid)
+    bad = lines.filter(~valid).with_columns(reason=pl.lit("the line is not a JSON object"))
     frame = pl.read_ndjson(_joined(good), schema=schema) if good.height else pl.DataFrame(schema=schema)
     unknown = sorted(set(json.loads(good["raw"][0])) - set(names)) if good.height else []
     return frame.with_columns(good[LINE]), bad, unknown
@@ -632,7 +708,7 @@ def split(checked: Checked, file: LandingFile) -> tuple[pl.DataFrame, pl.DataFra
         pl.lit(None, dtype=pl.String).alias("column_name"), pl.lit("malformed_line").alias("rule"),
         pl.col("raw").alias("raw_value"),
         pl.concat_str([pl.lit(f"{table} line "), pl.col(LINE).cast(pl.String),
-                       pl.lit(": the line is not a JSON object [malformed_line]")]).alias("reason"),
+                       pl.lit(": "), pl.col("reason"), pl.lit(" [malformed_line]")]).alias("reason"),
         pl.lit(None, dtype=pl.String).alias("raw_row"),
     )
     return good, pl.concat([quarantined, malformed]).sort("line_number")

@@ -30,7 +30,7 @@ from cockpit_pipelines.generator.load import (
     reference_frames,
 )
 from cockpit_pipelines.generator.reference import build_reference
-from cockpit_pipelines.landing import ingest_file, ingest_paths, parse_instants
+from cockpit_pipelines.landing import IngestResult, ingest_file, ingest_paths, parse_instants
 
 SEED = 4
 DAY = date(2026, 3, 30)
@@ -237,17 +237,23 @@ def test_iso_8601_forms_round_to_microseconds_half_up() -> None:
     assert dict(zip(forms, parsed.to_list(), strict=True)) == forms
 
 
-def _dialogue_csv(engine: Engine) -> str:
+def _dialogue_rows(engine: Engine) -> tuple[str, list[str]]:
+    """An ai_dialogue_log CSV header and three records, tricky but valid but for the last one's instant."""
     user = engine.scalar("SELECT id FROM users ORDER BY email LIMIT 1")
     ids = "00000000-0000-4000-8000-0000000000{:02d}," + f"{user},00000000-0000-4000-8000-000000000099,"
-    header = "id,user_id,session_id,query,response,model_used,created_at,updated_at,citations,latency_ms\r\n"
-    rows = [  # tricky but valid: quoted separators, a quoted line break, doubled quotes, an empty string
+    header = "id,user_id,session_id,query,response,model_used,created_at,updated_at,citations,latency_ms"
+    rows = [  # quoted separators, a quoted line break, doubled quotes, an empty string
         ids.format(1) + '"a, b","line 1\r\nline 2",m,'
         '2026-03-30T10:00:00.1234567+09:00,2026-03-30 01:00:00+00,"[{""source"": ""kb""}]",12',
         ids.format(2) + '"",x,m,2026-03-30 01:00:00Z,2026-03-30 01:00:00,,12.0',
         ids.format(3) + 'q,x,m,2026-03-30 01:00:00 UTC,2026-03-30 01:00:00,,1',
     ]
-    return header + "\r\n".join(rows) + "\r\n"
+    return header, rows
+
+
+def _dialogue_csv(engine: Engine) -> str:
+    header, rows = _dialogue_rows(engine)
+    return "\r\n".join([header, *rows]) + "\r\n"
 
 
 def test_bom_crlf_and_tricky_rows_load_and_a_bad_instant_is_quarantined(postgres_url: str, tmp_path: Path) -> None:
@@ -291,3 +297,70 @@ def test_files_that_are_not_what_they_claim_fail_whole(postgres_url: str, tmp_pa
     assert engine.scalar("SELECT count(*) FROM ai_dialogue_log") == 0
     assert engine.scalar("SELECT count(*) FROM ingest_quarantine") == 0
     assert engine.query("SELECT DISTINCT status FROM ingest_ledger") == [("failed",)]
+
+
+def test_semicolon_and_pipe_separated_files_load_whole(pg_source: Engine, postgres_url: str, tmp_path: Path) -> None:
+    """pandas `to_csv(sep=";")` and Polars `write_csv(separator="|")`: the separator is read from the header."""
+    target = _target(postgres_url)
+    source = _metrics(pg_source)
+    (tmp_path / "metrics").mkdir()
+    writers = {"pandas_semicolon.csv": lambda p: source.to_pandas().to_csv(p, sep=";", index=False),
+               "polars_pipe.csv": lambda p: source.write_csv(p, separator="|")}
+    for name, write in writers.items():
+        path = tmp_path / "metrics" / name
+        write(path)
+        assert path.read_text().split("\n", 1)[0].count(";" if "semicolon" in name else "|") > 10
+        target.execute("DELETE FROM metrics")
+        result = ingest_file(target, path)
+        assert (result.status, result.rows_loaded, result.rows_quarantined) == (
+            "loaded", source.height, 0), (name, result.summary())
+        _assert_identical(pg_source, target, ["metrics"])
+
+
+def _ragged(path: Path, header: str, rows: list[str], end: str) -> Path:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(end.join([header, *rows]) + end)
+    return path
+
+
+def _quarantined(engine: Engine, result: IngestResult) -> list[tuple]:
+    return engine.query("SELECT line_number, rule, raw_value, reason FROM ingest_quarantine "
+                        "WHERE file_checksum = :c ORDER BY line_number", {"c": result.file.checksum})
+
+
+def test_records_with_too_many_or_too_few_fields_are_quarantined_and_the_rest_loads(
+        postgres_url: str, tmp_path: Path) -> None:
+    """A record with more fields than the header (Polars alone fails the file) and one with fewer (Polars
+    alone fills NULLs) are malformed rows, in RFC 4180 CSV (quoted separators and line breaks around
+    them) and in MySQL's TSV; the other records load."""
+    engine = _target(postgres_url)
+    header, rows = _dialogue_rows(engine)
+    long = rows[1].replace("00000000-0000-4000-8000-000000000002", "00000000-0000-4000-8000-000000000004") + ',"x, y"'
+    short = rows[1].replace("00000000-0000-4000-8000-000000000002", "00000000-0000-4000-8000-000000000005"
+                            ).rsplit(",", 1)[0]
+    path = _ragged(tmp_path / "ai_dialogue_log" / "ragged.csv", header, [rows[0], long, rows[1], short], "\r\n")
+    result = ingest_file(engine, path)
+    assert (result.status, result.rows_total, result.rows_loaded, result.rows_quarantined) == (
+        "loaded", 4, 2, 2), result.summary()
+    assert _quarantined(engine, result) == [
+        (3, "malformed_line", long,
+         "ai_dialogue_log line 3: record has 11 fields, the header has 10 [malformed_line]"),
+        (5, "malformed_line", short,
+         "ai_dialogue_log line 5: record has 9 fields, the header has 10 [malformed_line]")]
+    assert engine.query("SELECT query, response FROM ai_dialogue_log ORDER BY id") == [
+        ("a, b", "line 1\r\nline 2"), ("", "x")]
+
+    engine.execute("DELETE FROM ai_dialogue_log")
+    user = engine.scalar("SELECT id FROM users ORDER BY email LIMIT 1")
+    tsv = [f"00000000-0000-4000-8000-0000000000{i:02d}\t{user}\t00000000-0000-4000-8000-000000000099\tq {i}\ta\\tb\tm\t"
+           f"2026-03-30 01:00:00\t2026-03-30 01:00:00\t\\N\t{i}" for i in range(10, 14)]
+    tsv[1] += "\textra"
+    tsv[2] = tsv[2].rsplit("\t", 2)[0]
+    path = _ragged(tmp_path / "ai_dialogue_log" / "ragged.tsv", header.replace(",", "\t"), tsv, "\n")
+    result = ingest_file(engine, path)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2), result.summary()
+    assert [(line, reason.split(": ", 1)[1]) for line, _, _, reason in _quarantined(engine, result)] == [
+        (3, "record has 11 fields, the header has 10 [malformed_line]"),
+        (4, "record has 8 fields, the header has 10 [malformed_line]")]
+    assert engine.query("SELECT query, response, citations FROM ai_dialogue_log ORDER BY id") == [
+        ("q 10", "a\tb", None), ("q 13", "a\tb", None)]
