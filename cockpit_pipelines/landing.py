@@ -202,7 +202,7 @@ def read_file(file: LandingFile, table: Table) -> Parsed:
     try:
         if file.format == "parquet":
             frame = pl.read_parquet(file.path).with_row_index(LINE, offset=1)
-            malformed = _no_malformed()
+            malformed = no_malformed()
         elif file.format == "csv":
             frame, malformed = read_delimited(_utf8(file.path), names)
         else:
@@ -277,7 +277,7 @@ def read_delimited(data: bytes, names: list[str]) -> tuple[pl.DataFrame, pl.Data
     try:
         frame = _read_text(data, dialect)
         if _regular(text, dialect.separator, len(fields), frame.height):
-            return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64)), _no_malformed()
+            return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64)), no_malformed()
     except pl.exceptions.ComputeError:
         pass
     good, lines, malformed = _records(text, dialect.separator)
@@ -337,11 +337,11 @@ def _records(text: str, separator: str) -> tuple[bytes, list[int], pl.DataFrame]
                 bad.append((number, raw.rstrip("\r\n"), f"record has {count}, the header has {width}"))
     except csv.Error as exc:
         raise ValueError(f"line {reader.line_num}: {exc}") from exc
-    malformed = pl.DataFrame(bad, schema=_no_malformed().schema, orient="row")
+    malformed = pl.DataFrame(bad, schema=no_malformed().schema, orient="row")
     return "".join(good).encode("utf-8"), numbers, malformed
 
 
-def _no_malformed() -> pl.DataFrame:
+def no_malformed() -> pl.DataFrame:
     return pl.DataFrame(schema={LINE: pl.Int64, "raw": pl.String, "reason": pl.String})
 
 
@@ -355,7 +355,7 @@ def _read_jsonl(data: bytes, names: list[str]) -> tuple[pl.DataFrame, pl.DataFra
         if frame.height == line_count:
             first = json.loads(data.split(b"\n", 1)[0]) if line_count else {}
             numbered = frame.with_row_index(LINE, offset=1).with_columns(pl.col(LINE).cast(pl.Int64))
-            return numbered, _no_malformed(), sorted(set(first) - set(names))
+            return numbered, no_malformed(), sorted(set(first) - set(names))
     except pl.exceptions.PolarsError:
         pass
     lines = (

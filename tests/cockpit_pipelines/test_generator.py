@@ -30,7 +30,7 @@ from cockpit_pipelines.generator.load import (
     reference_frames,
 )
 from cockpit_pipelines.generator.reference import build_reference
-from cockpit_pipelines.landing import Parsed, check_rows
+from cockpit_pipelines.landing import Parsed, check_rows, no_malformed
 from cockpit_pipelines.resources import WarehouseResource
 
 DAY = date(2026, 3, 30)
@@ -71,7 +71,7 @@ def test_every_generated_row_meets_its_contract() -> None:
         table = contracts().table(name)
         assert frame.columns == [c.name for c in table.columns if not c.generated], name
         checked = check_rows(table, Parsed(frame.with_row_index("__line").cast({"__line": pl.Int64}),
-                                           pl.DataFrame(schema={"__line": pl.Int64, "raw": pl.String}), []), now=now)
+                                           no_malformed(), []), now=now)
         broken = {f"{r.name}:{r.column}": int(r.mask.sum()) for r in checked.rules if r.mask.any()}
         assert not broken, f"{name}: {broken}"
 
