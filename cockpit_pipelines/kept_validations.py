@@ -2,12 +2,18 @@
 
 A suite that passed over a window is not validated again while the window's fingerprint equals the
 one recorded at that validation, under the same suite digest. The fingerprint is the late-data one
-(`assets.common.fingerprint`: a row count and an exact digest total, computed by the database) with a
-digest that sees every column: the sum of a 64-bit hash of each row's whole content (PostgreSQL: the
-row's text; the MySQL family: every catalog column, quoted). The late-data digest sums one numeric
-column, which an update of another column leaves equal; an outcome depends on every column. An
-insert, an update or a delete in the window changes the count or the sum; a change outside the
-window does not enter it.
+(`builds.fingerprint`: a row count and an exact digest total, computed by the database) with a digest
+that changes with any row written, whatever its columns (the late-data digest sums one numeric column,
+which an update of another column leaves equal; an outcome depends on every column):
+
+- PostgreSQL: the sum of the rows' versions, `xmin`, the transaction that wrote each row. An insert or
+  an update gives its rows a new version, a delete lowers the count or the sum; VACUUM and freezing
+  keep `xmin`. Rows rewritten with the same values (a reload, a restore) get new versions, so their
+  suite is validated again: never a stale outcome, at the cost of a validation.
+- the MySQL family (no row versions): the sum of a 64-bit hash of each row's whole content, every
+  catalog column quoted.
+
+A change outside the window does not enter its fingerprint.
 
 What an outcome depends on beyond the window's rows is fingerprinted too:
 
@@ -40,12 +46,15 @@ from cockpit_pipelines.builds import fingerprint
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import quote_identifier
+from cockpit_pipelines.utc import now_utc
 
 RESULTS = "validation_results"
 REVALIDATE_ENV = "COCKPIT_REVALIDATE"
 # Part of every suite digest: raise it when what a kept outcome asserts changes.
 VALIDATION_VERSION = "2"
 _SCHEMA = {"postgresql": "current_schema()", "mysql": "DATABASE()"}
+# What a fingerprint query selects of each row: its version on PostgreSQL, its content elsewhere.
+ROW_COLUMNS = {"postgresql": "xmin", "mysql": "*"}
 
 
 def revalidating() -> bool:
@@ -67,10 +76,10 @@ def rule_tables(rules: list[str]) -> list[str]:
 
 
 def rows_fingerprint(engine: Engine, table: str, query: str) -> str:
-    """`fingerprint` of the rows of `query` (all columns of `table`): their count and the exact sum of a
-    64-bit hash of each row's content."""
+    """`fingerprint` of the rows of `query` (which selects `ROW_COLUMNS[engine.family]` of `table`):
+    their count and the exact sum of each row's version (PostgreSQL) or content hash (MySQL family)."""
     if engine.family == "postgresql":
-        row_hash = "hashtextextended(CAST(w AS text), 0)"
+        row_hash = "CAST(CAST(w.xmin AS text) AS bigint)"
     else:
         columns = engine.catalog_columns([table]).get(table)
         if not columns:
@@ -130,14 +139,14 @@ class Ledger:
             f"INSERT INTO {RESULTS} (table_name, window_key, suite_digest, fingerprint, rows_validated, "
             f"expectations, validated_at) VALUES (:t, :w, :s, :f, :r, :e, :at) {upsert}",
             {"t": self.table, "w": self.window_key, "s": self.suite_digest, "f": self.fingerprint,
-             "r": rows, "e": evaluated, "at": datetime.now(UTC).replace(tzinfo=None)},
+             "r": rows, "e": evaluated, "at": now_utc()},
         )
 
 
 def open_ledger(engine: Engine, table: str, suite: Mapping[str, Any], window_key: str, query: str,
                 rules: list[str]) -> Ledger | None:
-    """The ledger of `table`'s suite (its JSON) over the window whose rows `query` selects, with the
-    suite's SQL rules `rules`; None on a warehouse without `validation_results`."""
+    """The ledger of `table`'s suite (its JSON) over the window whose rows `query` selects (their
+    `ROW_COLUMNS`), with the suite's SQL rules `rules`; None on a warehouse without `validation_results`."""
     present = engine.scalar(
         f"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {_SCHEMA[engine.family]} "
         "AND table_name = :t", {"t": RESULTS},
@@ -146,7 +155,8 @@ def open_ledger(engine: Engine, table: str, suite: Mapping[str, Any], window_key
         return None
     joined = rule_tables(rules)
     parts = [(table, rows_fingerprint(engine, table, query))]
-    parts += [(name, rows_fingerprint(engine, name, f"SELECT * FROM {name}")) for name in joined]
+    columns = ROW_COLUMNS[engine.family]
+    parts += [(name, rows_fingerprint(engine, name, f"SELECT {columns} FROM {name}")) for name in joined]
     if len(parts) == 1:
         combined = parts[0][1]
     else:

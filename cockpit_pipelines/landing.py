@@ -47,7 +47,7 @@ from cockpit_pipelines.generator.conform import (
     sql_function,
 )
 from cockpit_pipelines.progress import Progress
-from cockpit_pipelines.utc import naive_utc, now_utc
+from cockpit_pipelines.utc import naive_utc, naive_utc_column, now_utc
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 SKEW_ENV = "COCKPIT_MAX_CLOCK_SKEW_S"
@@ -586,9 +586,9 @@ def utc_micros(series: pl.Series) -> pl.Series:
     rounded half up like `parse_instants`."""
     dtype = series.dtype
     if isinstance(dtype, pl.Datetime) and dtype.time_zone:
-        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        series = naive_utc_column(series)
     if isinstance(dtype, pl.Datetime) and dtype.time_unit == "ns":
-        ticks = series.dt.replace_time_zone(None).cast(pl.Int64)
+        ticks = series.cast(pl.Int64)
         return ((ticks + 500) // 1000).cast(pl.Datetime("us")).alias(series.name)
     return series.cast(pl.Datetime("us"))
 
@@ -659,7 +659,7 @@ def _existing(engine: Engine, conn: Any, table: str, key: list[str], values: pl.
 def _like(series: pl.Series, dtype: pl.DataType) -> pl.Series:
     """Database values in the typed frame's Polars type (instants as naive UTC)."""
     if isinstance(series.dtype, pl.Datetime) and series.dtype.time_zone:
-        series = series.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        series = naive_utc_column(series)
     return series.cast(dtype, strict=False)
 
 

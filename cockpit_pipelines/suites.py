@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
-from cockpit_pipelines.kept_validations import Ledger, open_ledger
+from cockpit_pipelines.kept_validations import ROW_COLUMNS, Ledger, open_ledger
 from cockpit_pipelines.settings import EXPECTATIONS_DIR
 from cockpit_pipelines.utc import now_utc
 from cockpit_pipelines.windows import Window
@@ -123,9 +123,9 @@ def suite_window(table: str, window: Window) -> Window | None:
     return window
 
 
-def window_query(table: Table, window: Window | None, family: str) -> str:
-    """`SELECT *` of the rows whose time column lies in the window (the whole table when None)."""
-    sql = f"SELECT * FROM {table.name}"
+def window_query(table: Table, window: Window | None, family: str, columns: str = "*") -> str:
+    """`SELECT columns` of the rows whose time column lies in the window (the whole table when None)."""
+    sql = f"SELECT {columns} FROM {table.name}"
     if window is None:
         return sql
     if not table.time_column:
@@ -245,7 +245,7 @@ def kept_outcome(engine: Engine, table: str, window: Window) -> SuiteOutcome | N
 
 def _kept(engine: Engine, table: str, window: Window) -> tuple[Ledger | None, SuiteOutcome | None]:
     scope = suite_window(table, window)
-    query = window_query(contracts().table(table), scope, engine.family)
+    query = window_query(contracts().table(table), scope, engine.family, ROW_COLUMNS[engine.family])
     suite = read_suite(table)
     rules = [e["kwargs"]["unexpected_rows_query"] for e in suite.get("expectations") or []
              if e.get("type") == UNEXPECTED_ROWS]
