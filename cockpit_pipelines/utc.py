@@ -30,6 +30,17 @@ def parse_instant(value: str | None) -> datetime | None:
     return naive_utc(datetime.fromisoformat(value)) if value else None
 
 
+def day_range(start: str, end: str) -> tuple[date, date]:
+    """The UTC days `start` to `end` (YYYY-MM-DD, inclusive); ValueError naming the rule they break."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as exc:
+        raise ValueError(f"--start/--end must be YYYY-MM-DD: {exc}") from None
+    if last < first:
+        raise ValueError(f"--end {last} is before --start {first}")
+    return first, last
+
+
 def naive_utc_column(column: Column) -> Column:
     """A time-zone-aware Polars datetime column (Series or expression) as naive UTC."""
     return column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cockpit_pipelines.cli.home import ensure_dagster_home
 from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, landing_dir
+from cockpit_pipelines.utc import day_range
 
 BENCH_DIR = REPO_ROOT / "bench"
 BENCH_HELP = "benchmark the pipeline against the database's own SQL, in scratch databases"
@@ -143,20 +144,15 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from datetime import date
-
     import dagster as dg
 
     import cockpit_pipelines.definitions  # noqa: F401
     from cockpit_pipelines.cli.backfill import run_backfill
 
     try:
-        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+        start, end = day_range(args.start, args.end)
     except ValueError as exc:
-        print(f"error: --start/--end must be YYYY-MM-DD: {exc}", file=sys.stderr)
-        return 2
-    if end < start:
-        print("--end is before --start", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:

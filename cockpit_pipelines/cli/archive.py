@@ -17,7 +17,7 @@ from cockpit_pipelines.archive import (
     run_retention,
 )
 from cockpit_pipelines.archive.store import ArchiveStore
-from cockpit_pipelines.utc import parse_instant
+from cockpit_pipelines.utc import day_range, parse_instant
 
 
 def _engine():
@@ -121,9 +121,9 @@ def contiguous(days: list[date]) -> list[tuple[date, date]]:
 
 def run_restore(args: argparse.Namespace) -> int:
     try:
-        first, last = date.fromisoformat(args.start), date.fromisoformat(args.end)
+        first, last = day_range(args.start, args.end)
     except ValueError as exc:
-        print(f"error: --start/--end must be YYYY-MM-DD: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     engine = _engine()
     store = ArchiveStore()
