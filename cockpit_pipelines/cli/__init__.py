@@ -146,7 +146,6 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def _backfill(args: argparse.Namespace) -> int:
     import dagster as dg
 
-    import cockpit_pipelines.definitions  # noqa: F401
     from cockpit_pipelines.cli.backfill import run_backfill
 
     try:

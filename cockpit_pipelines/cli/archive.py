@@ -17,13 +17,8 @@ from cockpit_pipelines.archive import (
     run_retention,
 )
 from cockpit_pipelines.archive.store import ArchiveStore
+from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.utc import day_range, parse_instant
-
-
-def _engine():
-    from cockpit_pipelines.engines import engine_for
-
-    return engine_for(None)
 
 
 def parse_keep(values: list[str] | None) -> dict[str, str]:
@@ -37,6 +32,13 @@ def parse_keep(values: list[str] | None) -> dict[str, str]:
     return keep
 
 
+def _warehouse_and_archive() -> tuple[Engine, ArchiveStore]:
+    """The configured warehouse and archive, named on stderr."""
+    engine, store = engine_for(None), ArchiveStore()
+    print(f"warehouse: {engine.describe()} ({engine.name}); archive: {store.root}", file=sys.stderr)
+    return engine, store
+
+
 def run_archive(args: argparse.Namespace) -> int:
     try:
         keep = parse_keep(args.keep)
@@ -45,9 +47,7 @@ def run_archive(args: argparse.Namespace) -> int:
     except (PolicyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    engine = _engine()
-    store = ArchiveStore()
-    print(f"warehouse: {engine.describe()} ({engine.name}); archive: {store.root}", file=sys.stderr)
+    engine, store = _warehouse_and_archive()
     try:
         if args.dry_run:
             plans = plan_retention(engine, tables=args.table, keep=keep, now=now, store=store)
@@ -125,9 +125,7 @@ def run_restore(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    engine = _engine()
-    store = ArchiveStore()
-    print(f"warehouse: {engine.describe()} ({engine.name}); archive: {store.root}", file=sys.stderr)
+    engine, store = _warehouse_and_archive()
     try:
         result = restore(engine, args.table, first, last, store=store)
     except (ArchiveError, PolicyError, ValueError) as exc:
