@@ -86,6 +86,16 @@ def _triggers(engine: Engine, table: str) -> int:
                          "AND EVENT_OBJECT_TABLE = :t", {"t": table})
 
 
+def _one_row_in_window(engine: Engine, statement: str) -> None:
+    """`statement` (an UPDATE or DELETE of `{table}`) applied to one row of the window."""
+    if engine.family == "postgresql":
+        partition = "usage_events_p202610"
+        engine.execute(statement.format(table=partition) +
+                       f" WHERE ctid = (SELECT ctid FROM {partition} WHERE {IN_WINDOW} LIMIT 1)")
+    else:
+        engine.execute(statement.format(table=TABLE) + f" WHERE {IN_WINDOW} LIMIT 1")
+
+
 def test_a_passing_validation_is_kept_on_the_second_check(engine: Engine) -> None:
     engine.execute("DELETE FROM validation_results")
     validated = suites.validate(engine, TABLE, WINDOW)
@@ -101,12 +111,8 @@ def test_a_passing_validation_is_kept_on_the_second_check(engine: Engine) -> Non
 
 
 def test_an_updated_row_in_the_window_is_validated_again(engine: Engine) -> None:
-    """latency_ms is not the late-data digest column (cost_cents): the content digest sees it."""
-    if engine.family == "postgresql":
-        engine.execute("UPDATE usage_events_p202610 SET latency_ms = COALESCE(latency_ms, 0) + 1 WHERE ctid = "
-                       f"(SELECT ctid FROM usage_events_p202610 WHERE {IN_WINDOW} LIMIT 1)")
-    else:
-        engine.execute(f"UPDATE usage_events SET latency_ms = COALESCE(latency_ms, 0) + 1 WHERE {IN_WINDOW} LIMIT 1")
+    """latency_ms is not the late-data digest column (cost_cents): the window's fingerprint sees the write."""
+    _one_row_in_window(engine, "UPDATE {table} SET latency_ms = COALESCE(latency_ms, 0) + 1")
     assert suites.kept_outcome(engine, TABLE, WINDOW) is None
     assert suites.validate(engine, TABLE, WINDOW).kept_from is None
     assert suites.validate(engine, TABLE, WINDOW).kept_from is not None
@@ -125,11 +131,7 @@ def test_an_inserted_row_in_the_window_is_validated_again_and_its_removal_restor
 
 
 def test_a_deleted_row_in_the_window_is_validated_again(engine: Engine) -> None:
-    if engine.family == "postgresql":
-        engine.execute("DELETE FROM usage_events_p202610 WHERE ctid = "
-                       f"(SELECT ctid FROM usage_events_p202610 WHERE {IN_WINDOW} LIMIT 1)")
-    else:
-        engine.execute(f"DELETE FROM usage_events WHERE {IN_WINDOW} LIMIT 1")
+    _one_row_in_window(engine, "DELETE FROM {table}")
     assert suites.kept_outcome(engine, TABLE, WINDOW) is None
     assert suites.validate(engine, TABLE, WINDOW).kept_from is None
 
