@@ -21,7 +21,8 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from assets.common import (
+from cockpit_pipelines import builds
+from cockpit_pipelines.assets.common import (
     DAY,
     analytics_asset,
     conform,
@@ -31,8 +32,7 @@ from assets.common import (
     replace_window,
     source_stats,
 )
-from assets.raw import raw_key
-from cockpit_pipelines import builds
+from cockpit_pipelines.assets.raw import raw_key
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
 from cockpit_pipelines.partitions import daily_partitions, partition_window

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from assets.raw import raw_key
+from cockpit_pipelines.assets.raw import raw_key
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.landing import ingest_paths
 from cockpit_pipelines.resources import WarehouseResource

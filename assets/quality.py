@@ -20,7 +20,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets.raw import raw_key
+from cockpit_pipelines.assets.raw import raw_key
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.partitions import daily_partitions, partition_window
 from cockpit_pipelines.resources import WarehouseResource

@@ -9,7 +9,8 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from assets.common import (
+from cockpit_pipelines import builds
+from cockpit_pipelines.assets.common import (
     DailyTable,
     analytics_asset,
     build_daily,
@@ -21,7 +22,6 @@ from assets.common import (
     numeric_units_sql,
     pg_float_to_numeric,
 )
-from cockpit_pipelines import builds
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.slo import SloTarget, load_slo_targets
 from cockpit_pipelines.windows import Span

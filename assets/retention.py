@@ -14,10 +14,10 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from assets.common import markdown_table
-from assets.raw import raw_key
 from cockpit_pipelines.archive import Archiver, load_settings
 from cockpit_pipelines.archive.policies import Policy
+from cockpit_pipelines.assets.common import markdown_table
+from cockpit_pipelines.assets.raw import raw_key
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.utc import now_utc, parse_instant, today_utc

@@ -4,8 +4,8 @@
 import dagster as dg
 import polars as pl
 
-from assets.common import DailyTable, analytics_asset, build_daily, conform
 from cockpit_pipelines import builds
+from cockpit_pipelines.assets.common import DailyTable, analytics_asset, build_daily, conform
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.windows import Span
 

@@ -8,7 +8,8 @@ token_usage_daily is built one day at a time from token_usage.
 import dagster as dg
 import polars as pl
 
-from assets.common import (
+from cockpit_pipelines import builds
+from cockpit_pipelines.assets.common import (
     PREVIEW_ROWS,
     DailyTable,
     analytics_asset,
@@ -19,7 +20,6 @@ from assets.common import (
     numeric_units_sql,
     replace_window,
 )
-from cockpit_pipelines import builds
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.windows import Span, Window
 

@@ -1,6 +1,6 @@
 """The usage_hourly rollup three ways, on the same rows of the same database:
 
-- `asset_rollup`: the project's asset (`assets.usage.usage_hourly_asset`) materialized by Dagster in
+- `asset_rollup`: the project's asset (`cockpit_pipelines.assets.usage.usage_hourly_asset`) materialized by Dagster in
   process — read (ADBC / connectorx), Polars compute, write (COPY / LOAD DATA), ledger and lock,
   exactly as `cockpit backfill` runs it (a window of several days is one single-run backfill);
 - `database_rollup`: the seed's definition, `sql/analytics/<engine>/usage_hourly.sql`, run by the
@@ -19,7 +19,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from assets.usage import HOURLY_KEYS, USAGE_EVENT_COLUMNS, USAGE_HOURLY_COLUMNS, usage_hourly_asset
+from cockpit_pipelines.assets.usage import HOURLY_KEYS, USAGE_EVENT_COLUMNS, USAGE_HOURLY_COLUMNS, usage_hourly_asset
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import to_pyformat
 from cockpit_pipelines.resources import WarehouseResource

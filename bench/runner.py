@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit_pipelines.progress import Progress
-from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, partition_start
+from cockpit_pipelines.settings import WAREHOUSE_URL_ENV, partition_start
 from cockpit_pipelines.utc import today_utc
 
 if TYPE_CHECKING:
     from bench.scratch import Server
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 ROLLUP_DAY_ROWS = 500_000
 WINDOW_DAYS = 10
 BACKFILL_DAYS = 365

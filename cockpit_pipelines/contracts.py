@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit_pipelines.engines.base import CatalogColumn
-from cockpit_pipelines.settings import SQL_DIR, read_yaml
+from cockpit_pipelines.settings import SQL_DIR, package_files, read_yaml
 
 CONTRACTS_DIR = SQL_DIR / "contracts"
 
@@ -128,7 +128,7 @@ class Contracts:
 
 def load_contracts(directory: Path = CONTRACTS_DIR) -> Contracts:
     domains: dict[str, Domain] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in package_files(directory, "*.yaml", "table contracts"):
         data = read_yaml(path)
         name = data["domain"]
         try:

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from assets import governance, rag, telemetry, usage
-from assets.quality import quality_checks
-from assets.raw import raw_specs, raw_tables_observation_sensor
-from assets.retention import archive_assets
-from assets.schema import warehouse_schema
+from cockpit_pipelines.assets import governance, rag, telemetry, usage
+from cockpit_pipelines.assets.quality import quality_checks
+from cockpit_pipelines.assets.raw import raw_specs, raw_tables_observation_sensor
+from cockpit_pipelines.assets.retention import archive_assets
+from cockpit_pipelines.assets.schema import warehouse_schema
 from cockpit_pipelines.jobs import (
     landing_load_job,
     nightly_analytics_job,

@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from assets.ingestion import load_landing_files
-from assets.quality import raw_quality_checks
-from assets.retention import create_future_partitions
+from cockpit_pipelines.assets.ingestion import load_landing_files
+from cockpit_pipelines.assets.quality import raw_quality_checks
+from cockpit_pipelines.assets.retention import create_future_partitions
 
 ANALYTICS_GROUPS = ("analytics", "governance")
 

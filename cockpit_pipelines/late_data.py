@@ -32,7 +32,7 @@ import dagster as dg
 import polars as pl
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, RUN_KEY_TAG
 
-from assets import governance
+from cockpit_pipelines.assets import governance
 from cockpit_pipelines.builds import EMPTY_DAY, PARTITION_BUILDS, SOURCES, RawSource, fingerprint
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start

@@ -23,7 +23,7 @@ from typing import Any
 
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import Statement, split_statements
-from cockpit_pipelines.settings import SQL_DIR
+from cockpit_pipelines.settings import SQL_DIR, package_files
 
 HISTORY_TABLE = "cockpit_schema_history"
 LOCK_NAME = "cockpit_migrate"
@@ -85,7 +85,7 @@ def discover(family: str, directory: Path | None = None) -> list[Migration]:
     """The migrations of an engine family, in version order."""
     directory = directory or migrations_dir(family)
     found: list[Migration] = []
-    for path in sorted(directory.glob("*.up.sql")):
+    for path in package_files(directory, "*.up.sql", f"{family} migrations"):
         match = _FILE.match(path.name)
         if not match:
             raise MigrationError(f"{path}: migration files are named NNNN_slug.up.sql")

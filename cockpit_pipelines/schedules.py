@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.retention import RETENTION_TAGS, run_config
+from cockpit_pipelines.assets.retention import RETENTION_TAGS, run_config
 from cockpit_pipelines.jobs import nightly_analytics_job, retention_job
 from cockpit_pipelines.utc import naive_utc
 

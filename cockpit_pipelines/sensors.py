@@ -8,12 +8,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.ingestion import landing_run_config
-from assets.retention import RETENTION_TAGS, archive_key
-from assets.retention import run_config as retention_run_config
 from cockpit_pipelines import alerts, late_data
 from cockpit_pipelines.archive import load_settings
 from cockpit_pipelines.archive.pressure import read_pressure
+from cockpit_pipelines.assets.ingestion import landing_run_config
+from cockpit_pipelines.assets.retention import RETENTION_TAGS, archive_key
+from cockpit_pipelines.assets.retention import run_config as retention_run_config
 from cockpit_pipelines.jobs import landing_load_job, nightly_analytics_job, retention_job
 from cockpit_pipelines.landing import LEDGER, file_checksum, landing_files, parents
 from cockpit_pipelines.resources import WarehouseResource

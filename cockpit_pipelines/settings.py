@@ -4,22 +4,56 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = REPO_ROOT / "sql"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-POLICIES_DIR = Path(__file__).resolve().parent / "policies"
+
+class MissingPackageData(RuntimeError):
+    """A folder or file the package ships (migrations, contracts, suites, policies) is not there."""
+
+
+def _clone_root() -> Path | None:
+    """The clone the code runs from (the folder holding this project's pyproject.toml), or None when the
+    package is installed."""
+    root = Path(__file__).resolve().parent.parent
+    pyproject = root / "pyproject.toml"
+    return root if pyproject.is_file() and 'name = "cockpit-pipelines"' in pyproject.read_text() else None
+
+
+def package_folder(name: str) -> Path:
+    """A data folder shipped inside the package (`sql`, `expectations`, `policies`), found through
+    importlib.resources; in a clone, `cockpit_pipelines/sql` and `…/expectations` link to the top-level
+    folders of the layout. Whoever reads it goes through `package_files`, which fails when it is empty."""
+    return Path(str(resources.files("cockpit_pipelines") / name))
+
+
+def package_files(folder: Path, pattern: str, what: str) -> list[Path]:
+    """The files of `folder` matching `pattern`, sorted; raises naming `what` when there are none, so that
+    no command ever reports success over an empty set."""
+    found = sorted(folder.glob(pattern))
+    if not found:
+        raise MissingPackageData(f"no {what} found: {folder} has no {pattern} files (an installed package "
+                                 "carries them in its wheel; a clone in its top-level folders)")
+    return found
+
+
+CLONE_ROOT = _clone_root()
+SQL_DIR = package_folder("sql")
+EXPECTATIONS_DIR = package_folder("expectations")
+POLICIES_DIR = package_folder("policies")
 
 WAREHOUSE_URL_ENV = "COCKPIT_WAREHOUSE_URL"
 DEFAULT_PARTITION_START = "2026-01-01"
 
+
 def cockpit_home() -> Path:
-    """Local state folder (embedded database, Dagster home, archives): `COCKPIT_HOME` or `.cockpit/`."""
-    return Path(os.environ.get("COCKPIT_HOME", REPO_ROOT / ".cockpit")).resolve()
+    """Local state folder (embedded database, Dagster home, archives): `COCKPIT_HOME`; else `.cockpit/` of
+    the clone the code runs from; else, installed, `~/.cockpit` (never inside site-packages)."""
+    default = CLONE_ROOT / ".cockpit" if CLONE_ROOT else Path.home() / ".cockpit"
+    return Path(os.environ.get("COCKPIT_HOME", default)).resolve()
 
 
 def dagster_home() -> Path:

@@ -23,7 +23,7 @@ from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
 from cockpit_pipelines.kept_validations import ROW_COLUMNS, Ledger, open_ledger
-from cockpit_pipelines.settings import EXPECTATIONS_DIR
+from cockpit_pipelines.settings import EXPECTATIONS_DIR, MissingPackageData, package_files
 from cockpit_pipelines.utc import now_utc
 from cockpit_pipelines.windows import Window
 
@@ -49,12 +49,15 @@ _UTC_SESSION = {
 
 def suite_tables() -> list[str]:
     """The tables that have a suite: the names of `expectations/*.json`."""
-    return sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json"))
+    return [path.stem for path in package_files(EXPECTATIONS_DIR, "*.json", "expectation suites")]
 
 
 def read_suite(table: str) -> dict[str, Any]:
     """The suite file of `table`, as JSON."""
-    return json.loads((EXPECTATIONS_DIR / f"{table}.json").read_text())
+    path = EXPECTATIONS_DIR / f"{table}.json"
+    if not path.is_file():
+        raise MissingPackageData(f"no expectation suite for {table}: {path} does not exist")
+    return json.loads(path.read_text())
 
 
 def load_suite(table: str) -> ExpectationSuite:

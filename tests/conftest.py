@@ -20,6 +20,7 @@ from cockpit_pipelines.engines import engine_for
 from cockpit_pipelines.migrations import MigrationRunner
 from cockpit_pipelines.resources import WarehouseResource
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = os.environ.get("COCKPIT_TEST_PG_HOST", "127.0.0.1")
 PG_ADMIN = f"host={PG_HOST} port=5432 user=postgres dbname=postgres"
 MARIADB_HOST = os.environ.get("COCKPIT_TEST_MARIADB_HOST", "127.0.0.1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grimp
 
-PACKAGES = ("cockpit_pipelines", "assets", "bench")
+PACKAGES = ("cockpit_pipelines", "bench")
 
 
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:

@@ -11,10 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cockpit_pipelines.cli.home import ensure_dagster_home
-from cockpit_pipelines.settings import REPO_ROOT, WAREHOUSE_URL_ENV, cockpit_home, landing_dir
+from cockpit_pipelines.settings import CLONE_ROOT, WAREHOUSE_URL_ENV, cockpit_home, landing_dir
 from cockpit_pipelines.utc import day_range
 
-BENCH_DIR = REPO_ROOT / "bench"
 BENCH_HELP = "benchmark the pipeline against the database's own SQL, in scratch databases"
 
 
@@ -82,10 +81,15 @@ def cmd_db(args: argparse.Namespace) -> int:
 # -- ui -------------------------------------------------------------------------------------------
 def cmd_ui(args: argparse.Namespace) -> int:
     """`dagster dev` of the running interpreter (not whichever `dagster` is on PATH), so that
-    `.venv/bin/cockpit ui` works with no virtual environment activated."""
+    `.venv/bin/cockpit ui` works with no virtual environment activated. In a clone it reads workspace.yaml;
+    installed, it loads the package's definitions module from the current directory."""
     ensure_dagster_home()
-    os.chdir(REPO_ROOT)
-    argv = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)]
+    if CLONE_ROOT:
+        os.chdir(CLONE_ROOT)
+        location = ["-w", "workspace.yaml"]
+    else:
+        location = ["-m", "cockpit_pipelines.definitions"]
+    argv = [sys.executable, "-m", "dagster", "dev", *location, "-h", args.host, "-p", str(args.port)]
     os.execv(sys.executable, argv)
     return 0
 
@@ -187,11 +191,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
 # -- bench ----------------------------------------------------------------------------------------
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run bench/runner.py of the clone this package runs from: the benchmark is not installed with it."""
-    if not (BENCH_DIR / "runner.py").is_file():
+    if CLONE_ROOT is None or not (CLONE_ROOT / "bench" / "runner.py").is_file():
         print("cockpit bench runs from a clone of the repository", file=sys.stderr)
         return 2
-    if str(BENCH_DIR.parent) not in sys.path:
-        sys.path.insert(0, str(BENCH_DIR.parent))
+    if str(CLONE_ROOT) not in sys.path:
+        sys.path.insert(0, str(CLONE_ROOT))
     runner = importlib.import_module("bench.runner")
     parser = argparse.ArgumentParser(prog="cockpit bench", description=BENCH_HELP)
     runner.add_arguments(parser)
@@ -303,10 +307,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from cockpit_pipelines.contracts import ContractError
     from cockpit_pipelines.migrations import MigrationError
+    from cockpit_pipelines.settings import MissingPackageData
 
     try:
         return int(args.func(args) or 0)
-    except (MigrationError, ContractError) as exc:
+    except (MigrationError, ContractError, MissingPackageData) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

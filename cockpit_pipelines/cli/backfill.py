@@ -231,7 +231,7 @@ def blocked_windows(job: dg.JobDefinition, start: date, end: date, *,
                     show_progress: bool = True) -> dict[tuple[date, date], list[str]]:
     """The windows (first, last day) inside [start, end] that the job's raw-table checks fail on, with
     the tables whose checks fail there."""
-    from assets.quality import blocking_windows
+    from cockpit_pipelines.assets.quality import blocking_windows
     from cockpit_pipelines.resources import WarehouseResource
     from cockpit_pipelines.windows import Window
 

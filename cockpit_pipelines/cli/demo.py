@@ -81,7 +81,7 @@ def _generate_step(engine: Engine, options: DemoOptions) -> None:
 
 def _observe_raw_tables(instance: dg.DagsterInstance, engine: Engine) -> None:
     """Report each raw table's row count and newest row to the instance (the raw assets in the UI)."""
-    from assets.raw import raw_observations, raw_table_stats
+    from cockpit_pipelines.assets.raw import raw_observations, raw_table_stats
 
     for observation in raw_observations(raw_table_stats(engine)):
         instance.report_runless_asset_event(observation)

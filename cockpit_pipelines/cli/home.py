@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cockpit_pipelines.settings import REPO_ROOT, dagster_home
+from cockpit_pipelines.settings import CLONE_ROOT, dagster_home
 
 
 def ensure_dagster_home() -> Path:
-    """Point DAGSTER_HOME at `.cockpit/dagster_home` (unless set) and record it in `.env`,
-    which `dagster dev` reads, so the UI sees the runs the CLI starts. A DAGSTER_HOME set in the
+    """Point DAGSTER_HOME at `dagster_home` under the cockpit home (unless set) and, in a clone, record it
+    in `.env`, which `dagster dev` reads there, so the UI sees the runs the CLI starts. A DAGSTER_HOME set in the
     environment is not recorded: whoever set it (a shell, a test) sets it for `dagster dev` too."""
     explicit = "DAGSTER_HOME" in os.environ
     home = dagster_home()
@@ -20,8 +20,10 @@ def ensure_dagster_home() -> Path:
         instance_file.write_text("# local instance written by cockpit (see dagster.yaml.example for production)\n"
                                  "telemetry:\n  enabled: false\n")
     os.environ.setdefault("DAGSTER_HOME", str(home))
-    env_file = REPO_ROOT / ".env"
+    if explicit or CLONE_ROOT is None:
+        return home
+    env_file = CLONE_ROOT / ".env"
     line = f"DAGSTER_HOME={home}\n"
-    if not explicit and not env_file.exists():
+    if not env_file.exists():
         env_file.write_text("# written by cockpit: the Dagster instance shared by the CLI and `dagster dev`\n" + line)
     return home

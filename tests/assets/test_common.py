@@ -14,8 +14,8 @@ import polars as pl
 import psycopg
 import pytest
 
-from assets import governance, rag, telemetry, usage
-from assets.common import (
+from cockpit_pipelines.assets import governance, rag, telemetry, usage
+from cockpit_pipelines.assets.common import (
     GROUP,
     exact_ratio,
     markdown_table,

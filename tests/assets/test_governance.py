@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, metadata_of, sql_definition, stored_rows, uuids
 
-from assets.governance import (
+from cockpit_pipelines.assets.governance import (
     COMPLIANCE_COLUMNS,
     STANDARD_COLUMNS,
     VIOLATION_COLUMNS,

@@ -17,15 +17,15 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
-from conftest import migrated_warehouse
+from conftest import REPO_ROOT, migrated_warehouse
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
 
-from assets import governance, rag, telemetry, usage
-from assets.governance import (
+from cockpit_pipelines.assets import governance, rag, telemetry, usage
+from cockpit_pipelines.assets.governance import (
     VIOLATION_NAMESPACE,
     ScanTarget,
     ascii_digits,
@@ -34,17 +34,16 @@ from assets.governance import (
     scan_values,
     suggest_fix,
 )
-from assets.quality import (
+from cockpit_pipelines.assets.quality import (
     CHECK_NAME,
     checks_for,
     quality_checks,
     raw_quality_checks,
     validate_suite,
 )
-from assets.raw import raw_key, raw_specs
+from cockpit_pipelines.assets.raw import raw_key, raw_specs
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.resources import WarehouseResource
-from cockpit_pipelines.settings import REPO_ROOT
 from cockpit_pipelines.windows import Window
 
 CLEAN_DAY, BAD_DAY, SCAN_DAY = date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 8)
@@ -477,7 +476,7 @@ def test_suggested_fixes(category: str, value: str, fix: str | None) -> None:
 
 def test_the_code_location_loads_without_great_expectations() -> None:
     """GX takes seconds to import: only a running check imports it."""
-    code = "import sys, assets.quality; assert 'great_expectations' not in sys.modules"
+    code = "import sys, cockpit_pipelines.assets.quality; assert 'great_expectations' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
 
 

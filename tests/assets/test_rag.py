@@ -23,7 +23,7 @@ from analytics_testkit import (
     uuids,
 )
 
-from assets.rag import (
+from cockpit_pipelines.assets.rag import (
     DIALOGUE_COLUMNS,
     RAG_METRICS_COLUMNS,
     SOURCE,

@@ -10,15 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import pytest
 
-from assets.retention import (
+from cockpit_pipelines.archive import load_settings
+from cockpit_pipelines.archive.policies import Pressure
+from cockpit_pipelines.archive.pressure import read_pressure
+from cockpit_pipelines.assets.retention import (
     archive_assets,
     archive_key,
     archive_op_name,
     premake_months,
 )
-from cockpit_pipelines.archive import load_settings
-from cockpit_pipelines.archive.policies import Pressure
-from cockpit_pipelines.archive.pressure import read_pressure
 from cockpit_pipelines.definitions import defs
 from cockpit_pipelines.generator.load import generate
 from cockpit_pipelines.jobs import partition_maintenance_job

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, sql_definition, stored_rows, uuids
 
-from assets.telemetry import (
+from cockpit_pipelines.assets.telemetry import (
     KEYS,
     METRICS_COLUMNS,
     METRICS_HOURLY_COLUMNS,

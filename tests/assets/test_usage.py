@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 from analytics_testkit import assert_same_rows, insert, materialize, metadata_of, sql_definition, stored_rows, uuids
 
-from assets.usage import (
+from cockpit_pipelines.assets.usage import (
     DAILY_KEYS,
     HOURLY_KEYS,
     MONTHLY_KEYS,

@@ -22,7 +22,6 @@ import pytest
 from conftest import fresh_database, migrated
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from assets.usage import usage_daily_asset, usage_hourly_asset, usage_monthly_asset
 from cockpit_pipelines import cli
 from cockpit_pipelines.archive import (
     FAULT_POINTS,
@@ -36,6 +35,7 @@ from cockpit_pipelines.archive import (
 )
 from cockpit_pipelines.archive.dialect import KEY, Dialect
 from cockpit_pipelines.archive.policies import Duration
+from cockpit_pipelines.assets.usage import usage_daily_asset, usage_hourly_asset, usage_monthly_asset
 from cockpit_pipelines.engines import Engine, engine_for
 from cockpit_pipelines.generator.conform import for_engine
 from cockpit_pipelines.generator.load import (

@@ -40,11 +40,11 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
-from conftest import fresh_database
+from conftest import REPO_ROOT, fresh_database
 
 from cockpit_pipelines.cli.backfill import BACKFILL_TAG
 from cockpit_pipelines.engines import Engine, engine_for
-from cockpit_pipelines.settings import REPO_ROOT, SQL_DIR
+from cockpit_pipelines.settings import SQL_DIR
 from cockpit_pipelines.slo import load_slo_targets
 
 pytestmark = pytest.mark.slow

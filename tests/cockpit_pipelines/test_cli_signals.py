@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cockpit_pipelines.settings import REPO_ROOT
+from conftest import REPO_ROOT
 
 SIGTERM_BIT = 1 << (15 - 1)
 

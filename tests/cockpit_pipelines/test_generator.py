@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from conftest import fresh_database, migrated
 
-from assets.raw import raw_key, raw_tables_observation_sensor
+from cockpit_pipelines.assets.raw import raw_key, raw_tables_observation_sensor
 from cockpit_pipelines.cli.generate import run_generate
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines import engine_for

@@ -19,8 +19,8 @@ import pytest
 from conftest import fresh_database, migrated
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, RUN_KEY_TAG
 
-from assets import governance, usage
 from cockpit_pipelines import alerts, late_data
+from cockpit_pipelines.assets import governance, usage
 from cockpit_pipelines.definitions import defs
 from cockpit_pipelines.generator.load import generate
 from cockpit_pipelines.partitions import daily_partitions

@@ -29,7 +29,7 @@ def _of_type(table: str, kind: str) -> list[dict[str, Any]]:
 
 
 def test_every_derived_table_and_every_raw_input_of_the_analytics_has_a_suite() -> None:
-    from assets import governance, rag, telemetry, usage
+    from cockpit_pipelines.assets import governance, rag, telemetry, usage
 
     analytics = [a for a in dg.load_assets_from_modules([rag, usage, telemetry, governance])
                  if governance.SCAN_KEY not in a.keys]  # the scan reads the platform's data, not analytics inputs

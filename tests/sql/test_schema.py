@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 
 from cockpit_pipelines.contracts import compare, contracts
 from cockpit_pipelines.engines import engine_for
 from cockpit_pipelines.migrations import MigrationRunner, discover
-from cockpit_pipelines.settings import REPO_ROOT
 
 SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 _NOT_COLUMNS = {"index", "primary", "foreign", "unique", "constraint", "key", "check", "fulltext", "partition"}
