@@ -16,9 +16,19 @@ from cockpit_pipelines.assets.retention import RETENTION_TAGS, archive_key
 from cockpit_pipelines.assets.retention import run_config as retention_run_config
 from cockpit_pipelines.jobs import landing_load_job, nightly_analytics_job, retention_job
 from cockpit_pipelines.landing import LEDGER, file_checksum, landing_files, parents
+from cockpit_pipelines.migrations import MigrationRunner
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import landing_dir
 from cockpit_pipelines.utc import now_utc, today_utc
+
+
+def _unmigrated(warehouse: WarehouseResource) -> str | None:
+    """Why a sensor that reads the warehouse must wait (its schema has pending migrations), or None."""
+    pending = MigrationRunner(warehouse.engine).plan()
+    if not pending:
+        return None
+    return (f"the warehouse {warehouse.engine.describe()} has {len(pending)} pending migration(s), from "
+            f"{pending[0].label}: run `cockpit migrate` or materialize the schema assets")
 
 
 @dg.sensor(
@@ -94,6 +104,8 @@ def _table_of(path: str) -> str:
 )
 def late_data_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Cursor: the rebuilds requested and not yet reflected in the ledger ({"pending": {"asset|day": …}})."""
+    if waiting := _unmigrated(warehouse):
+        return dg.SensorResult(skip_reason=waiting, cursor=context.cursor)
     window = late_data.refresh_window(today_utc())
     if window is None:
         return dg.SensorResult(skip_reason="no partition is complete yet", cursor=context.cursor)
@@ -167,6 +179,8 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext, warehouse: War
 )
 def retention_pressure_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Cursor: {table: ISO instant of its last request}."""
+    if waiting := _unmigrated(warehouse):
+        return dg.SensorResult(skip_reason=waiting, cursor=context.cursor)
     requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     now = now_utc()
     retention = load_settings()

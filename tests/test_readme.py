@@ -10,22 +10,17 @@ module, so that the clone's own venv resolves it and finds the machine's databas
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from new_user import free_port, new_user_env, serves_ui, sh
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
-REDUCED_PATH = "/usr/bin:/bin"
 PYTEST_MODULE = "tests/sql/test_schema.py"
 
 pytestmark = pytest.mark.slow
@@ -38,28 +33,6 @@ def readme_block(heading: str) -> list[str]:
     assert block, f"README: no bash block under '## {heading}'"
     return [line.split("  #", 1)[0].strip() for line in block.group(1).splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
-
-
-def new_user_env(home: Path) -> dict[str, str]:
-    """A shell's environment with no venv activated, a reduced PATH, and no cockpit settings."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("COCKPIT_", "DAGSTER_", "VIRTUAL_ENV", "PYTHON")) and key != "PATH"}
-    env.update(PATH=REDUCED_PATH, HOME=os.environ.get("HOME", str(home)))
-    return env
-
-
-def sh(command: str, cwd: Path, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(["/bin/bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout, stdin=subprocess.DEVNULL)
-    assert result.returncode == 0, f"`{command}` exited {result.returncode}:\n{result.stdout[-3000:]}\n" \
-                                   f"{result.stderr[-3000:]}"
-    return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -95,27 +68,7 @@ def test_cockpit_ui_answers_on_its_port(set_up: Path) -> None:
     ui = next(line for line in readme_block("The UI") if "cockpit ui" in line)
     assert ui == ".venv/bin/cockpit ui"
     port = free_port()
-    process = subprocess.Popen(["/bin/bash", "-c", f"exec {ui} --port {port}"], cwd=set_up,
-                               env=new_user_env(set_up), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        answer = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as response:
-                    answer = response.status
-                    break
-            except OSError:
-                time.sleep(1)
-        assert answer == 200, f"cockpit ui did not answer on {port} (exit {process.poll()})"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            output, _ = process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
+    output = serves_ui(["/bin/bash", "-c", f"exec {ui} --port {port}"], port, set_up, new_user_env(set_up))
     assert "FileNotFoundError" not in output, output[-3000:]
 
 

@@ -10,10 +10,12 @@ Every run is recorded in the project's Dagster instance, so the UI shows it.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 
@@ -137,8 +139,15 @@ def run_demo(options: DemoOptions | None = None) -> int:
         _say(line)
     ok = report.success and not report.failed_blocking()
     _say(f"\n{'done' if ok else 'FAILED'} in {time.perf_counter() - started:.1f}s. "
-         "Open the UI with:  .venv/bin/cockpit ui   (or: .venv/bin/dagster dev)  → http://127.0.0.1:3000")
+         f"Open the UI with:  {_cockpit_command()} ui  → http://127.0.0.1:3000")
     return 0 if ok else 1
+
+
+def _cockpit_command() -> str:
+    """The `cockpit` script beside the running interpreter, as the user would type it from here."""
+    script = Path(sys.executable).with_name("cockpit")
+    shown = os.path.relpath(script)
+    return shown if not shown.startswith("..") else str(script)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from cockpit_pipelines.definitions import defs
 from cockpit_pipelines.generator.load import generate
 from cockpit_pipelines.partitions import daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
-from cockpit_pipelines.sensors import late_data_sensor, run_failure_alert_sensor
+from cockpit_pipelines.sensors import late_data_sensor, retention_pressure_sensor, run_failure_alert_sensor
 from cockpit_pipelines.settings import partition_start
 from cockpit_pipelines.utc import today_utc
 
@@ -221,6 +221,18 @@ def test_rebuilds_are_contiguous_ranges_shared_by_assets() -> None:
     assert len({p.run_key for p in plans}) == 3
     retry = late_data.plan_rebuilds(todo.with_columns(attempt=pl.lit(2, pl.Int64)), built, scope)
     assert not {p.run_key for p in retry} & {p.run_key for p in plans}
+
+
+def test_sensors_that_read_the_warehouse_wait_for_its_migrations(postgres_url: str,
+                                                                  instance: dg.DagsterInstance) -> None:
+    """Before `cockpit migrate`, a tick skips and says why instead of failing on a missing table."""
+    warehouse = WarehouseResource(url=postgres_url)
+    for sensor in (late_data_sensor, retention_pressure_sensor):
+        context = dg.build_sensor_context(instance=instance, definitions=defs, resources={"warehouse": warehouse})
+        data = sensor.evaluate_tick(context)
+        assert not data.run_requests
+        assert "pending migration(s)" in (data.skip_message or ""), data.skip_message
+        assert "cockpit migrate" in data.skip_message
 
 
 def test_refresh_window_is_the_start_offset_before_today() -> None:
