@@ -4,7 +4,8 @@ run from a directory outside any clone.
 The new venv gets the wheel alone (`--no-deps`) and finds its dependencies in this suite's venv through a
 `.pth` path entry (`.pth` files of that folder are not run, so this project's editable install does not
 leak in): the test is about what the wheel carries and where the installed code looks, and resolving the
-dependencies again would only re-download what the first README command already installed.
+dependencies again would only re-download what the first README command already installed. For the same
+reason Dagster's own commands run as `python -m dagster` (its console scripts live in this suite's venv).
 """
 
 from __future__ import annotations
@@ -109,10 +110,10 @@ def test_dagster_loads_the_installed_definitions(installed: Installed) -> None:
     for url in fresh_database("postgres"):
         env = {"COCKPIT_WAREHOUSE_URL": url, "DAGSTER_HOME": str(installed.home / "dagster_home")}
         (installed.home / "dagster_home").mkdir(exist_ok=True)
-        out = installed.run("dagster definitions validate -m cockpit_pipelines.definitions", **env)
+        out = installed.run("python -m dagster definitions validate -m cockpit_pipelines.definitions", **env)
         assert "Validation successful" in out.stdout + out.stderr
         port = free_port()
-        serves_ui([f"{installed.venv}/bin/dagster", "dev", "-m", "cockpit_pipelines.definitions", "-p", str(port)],
+        serves_ui([f"{installed.venv}/bin/python", "-m", "dagster", "dev", "-m", "cockpit_pipelines.definitions", "-p", str(port)],
                   port, installed.elsewhere, installed.env(**env))
 
 
@@ -124,7 +125,7 @@ def test_missing_package_data_fails_naming_it(installed: Installed) -> None:
         for url in fresh_database("postgres"):
             out = installed.run("cockpit migrate", expect=1, COCKPIT_WAREHOUSE_URL=url)
             assert "no postgresql migrations found" in out.stderr and str(sql) in out.stderr, out.stderr
-            out = installed.run("dagster definitions validate -m cockpit_pipelines.definitions", expect=1,
+            out = installed.run("python -m dagster definitions validate -m cockpit_pipelines.definitions", expect=1,
                                 COCKPIT_WAREHOUSE_URL=url)
             assert "no table contracts found" in out.stdout + out.stderr
     finally:
