@@ -9,7 +9,6 @@ unused for 30 days of snapshots, dead tuples. The 04:30 UTC schedule (schedules.
 snapshot; materializing a partition from the UI takes one on demand (it replaces that day's).
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
