@@ -103,9 +103,9 @@ def snapshot_metadata(snapshot: Snapshot, day: date) -> dict[str, Any]:
         "index_count": dg.MetadataValue.int(summary["index_count"]),
         "statements_available": dg.MetadataValue.bool(summary["statements_available"]),
     }
-    for name in ("total_bytes", "live_tuples", "dead_tuples", "unused_indexes"):
+    for name in ("total_bytes", "live_tuples", "dead_tuples", "zero_scan_indexes"):
         if summary[name] is not None:
-            metadata["zero_scan_indexes" if name == "unused_indexes" else name] = dg.MetadataValue.int(summary[name])
+            metadata[name] = dg.MetadataValue.int(summary[name])
     for name in ("index_hit_ratio", "table_hit_ratio", "buffer_hit_ratio"):
         if summary[name] is not None:
             metadata[name] = dg.MetadataValue.float(round(summary[name], 6))
@@ -116,7 +116,7 @@ def snapshot_metadata(snapshot: Snapshot, day: date) -> dict[str, Any]:
     metadata["largest_tables"] = _table(largest.select(
         "table_name", "total_bytes", "live_tuples", "dead_tuples", "last_vacuum", "last_autovacuum", "last_analyze",
         "last_autoanalyze"))
-    if summary["unused_indexes"] is not None:
+    if summary["zero_scan_indexes"] is not None:
         metadata["zero_scan_index_list"] = _table(
             snapshot.zero_scan_indexes().select("table_name", "index_name", "size_bytes")
             .sort("size_bytes", descending=True, nulls_last=True))
@@ -205,7 +205,7 @@ def unused_result(verdicts: Sequence, day: date, policy: HealthPolicy) -> dg.Ass
                        + ", ".join(f"{v.table}.{v.index}" for v in unused[:TOP_ROWS])
                        + ("…" if len(unused) > TOP_ROWS else "")
                        + ". Drop them, or list them under unused_indexes.keep with a reason.")
-    elif counts.get("not_measured") and len(counts) == 1 + ("constraint" in counts) + ("kept" in counts):
+    elif "not_measured" in counts and not {"used", "young", "reset"} & counts.keys():
         description = "index scans are not measured on this engine (see the snapshot's not_measured)"
     else:
         description = (f"no index unused for {policy.unused_days} days of snapshots ({counts.get('used', 0)} used, "

@@ -161,7 +161,7 @@ class Snapshot:
             "total_bytes": self._sum("total_bytes"), "live_tuples": self._sum("live_tuples"),
             "dead_tuples": self._sum("dead_tuples"), "index_hit_ratio": self.index_hit_ratio,
             "table_hit_ratio": self.table_hit_ratio, "buffer_hit_ratio": self.buffer_hit_ratio,
-            "unused_indexes": self.zero_scan_indexes().height if measured_scans else None,
+            "zero_scan_indexes": self.zero_scan_indexes().height if measured_scans else None,
             "statements_available": self.statements is not None,
             "top_statements": json.dumps(self.statements) if self.statements is not None else None,
             "not_measured": json.dumps(self.not_measured) if self.not_measured else None,
@@ -180,7 +180,7 @@ SNAPSHOT_COLUMNS: dict[str, pl.DataType] = {
     "snapshot_date": pl.Date, "taken_at": pl.Datetime("us"), "engine": pl.String, "engine_version": pl.String,
     "stats_reset": pl.Datetime("us"), "table_count": pl.Int32, "index_count": pl.Int32, "total_bytes": pl.Int64,
     "live_tuples": pl.Int64, "dead_tuples": pl.Int64, "index_hit_ratio": pl.Float64, "table_hit_ratio": pl.Float64,
-    "buffer_hit_ratio": pl.Float64, "unused_indexes": pl.Int32, "statements_available": pl.Boolean,
+    "buffer_hit_ratio": pl.Float64, "zero_scan_indexes": pl.Int32, "statements_available": pl.Boolean,
     "top_statements": pl.String, "not_measured": pl.String, "run_id": pl.String,
 }
 
@@ -331,21 +331,16 @@ def _mysql_snapshot(engine: Engine, policy: HealthPolicy) -> Snapshot:
     tables = rows_frame(engine.query(tables_sql), TABLE_COLUMNS)
     indexes = rows_frame(engine.query(_MY_INDEXES), INDEX_COLUMNS)
     if innodb_stats:
-        sizes = rows_frame(engine.query(
+        indexes = _with_index_values(indexes, "size_bytes", engine.query(
             "SELECT table_name, index_name, stat_value * @@innodb_page_size FROM mysql.innodb_index_stats "
-            "WHERE database_name = DATABASE() AND stat_name = 'size'"),
-            {"table_name": pl.String, "index_name": pl.String, "size": pl.Int64})
-        indexes = indexes.join(sizes, on=["table_name", "index_name"], how="left").with_columns(
-            pl.col("size").alias("size_bytes")).drop("size")
+            "WHERE database_name = DATABASE() AND stat_name = 'size'"))
     performance_schema = engine.name != "tidb" and bool(int(engine.scalar("SELECT @@performance_schema") or 0))
     statements = None
     if performance_schema:
-        reads = rows_frame(engine.query(
+        # an index performance_schema has no row for was not read since the server started
+        indexes = _with_index_values(indexes, "idx_scan", engine.query(
             "SELECT object_name, index_name, count_read FROM performance_schema.table_io_waits_summary_by_index_usage "
-            "WHERE object_schema = DATABASE() AND index_name IS NOT NULL"),
-            {"table_name": pl.String, "index_name": pl.String, "reads": pl.Int64})
-        indexes = indexes.join(reads, on=["table_name", "index_name"], how="left").with_columns(
-            pl.col("reads").fill_null(0).alias("idx_scan")).drop("reads")
+            "WHERE object_schema = DATABASE() AND index_name IS NOT NULL"), missing=0)
         statements = [_statement(row) for row in engine.query(
             "SELECT digest, LEFT(digest_text, :chars), count_star, sum_timer_wait / 1e9, avg_timer_wait / 1e9, "
             "sum_rows_sent FROM performance_schema.events_statements_summary_by_digest "
@@ -361,6 +356,14 @@ def _mysql_snapshot(engine: Engine, policy: HealthPolicy) -> Snapshot:
         stats_reset=started, tables=tables.select(list(TABLE_COLUMNS)), indexes=indexes.select(list(INDEX_COLUMNS)),
         statements=statements, buffer_hit_ratio=buffer, not_measured=not_measured,
     )
+
+
+def _with_index_values(indexes: pl.DataFrame, column: str, rows: Iterable[tuple],
+                       missing: int | None = None) -> pl.DataFrame:
+    """`indexes` with `column` taken from (table_name, index_name, value) rows; `missing` where none."""
+    values = rows_frame(rows, {"table_name": pl.String, "index_name": pl.String, column: pl.Int64})
+    joined = indexes.drop(column).join(values, on=["table_name", "index_name"], how="left")
+    return joined.with_columns(pl.col(column).fill_null(missing)) if missing is not None else joined
 
 
 def _readable(engine: Engine, sql: str) -> bool:

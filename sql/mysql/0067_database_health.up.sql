@@ -16,7 +16,7 @@ CREATE TABLE db_health_snapshots (
     index_hit_ratio        double,
     table_hit_ratio        double,
     buffer_hit_ratio       double,
-    unused_indexes         int,
+    zero_scan_indexes      int,
     statements_available   tinyint(1)    NOT NULL,
     top_statements         json,
     not_measured           json,

@@ -19,7 +19,7 @@ CREATE TABLE db_health_snapshots (
     index_hit_ratio        double precision,
     table_hit_ratio        double precision,
     buffer_hit_ratio       double precision,
-    unused_indexes         integer,
+    zero_scan_indexes      integer,
     statements_available   boolean          NOT NULL,
     top_statements         jsonb,
     not_measured           jsonb,
