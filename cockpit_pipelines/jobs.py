@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from cockpit_pipelines.assets.health import HEALTH_KEY
 from cockpit_pipelines.assets.ingestion import load_landing_files
 from cockpit_pipelines.assets.quality import raw_quality_checks
 from cockpit_pipelines.assets.retention import create_future_partitions
@@ -28,6 +29,14 @@ retention_job = dg.define_asset_job(
     description="Every retention policy (cockpit_pipelines/policies/retention.yaml), children first: due rows "
     "archived to verified Parquet batches under COCKPIT_ARCHIVE_URL, recorded in archive_manifest, then deleted.",
     tags={"cockpit/kind": "retention"},
+)
+
+health_job = dg.define_asset_job(
+    "health_job",
+    selection=dg.AssetSelection.assets(HEALTH_KEY),
+    description="The warehouse's health snapshot for one UTC day (index usage, table sizes, dead tuples and "
+    "vacuums, hit ratios, top statements) into db_health_*, with its warning checks (policies/db_health.yaml).",
+    tags={"cockpit/kind": "operations"},
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from cockpit_pipelines.assets.retention import RETENTION_TAGS, run_config
-from cockpit_pipelines.jobs import nightly_analytics_job, retention_job
+from cockpit_pipelines.jobs import health_job, nightly_analytics_job, retention_job
 from cockpit_pipelines.utc import naive_utc
 
 nightly_analytics_schedule = dg.build_schedule_from_partitioned_job(
@@ -14,6 +14,15 @@ nightly_analytics_schedule = dg.build_schedule_from_partitioned_job(
     hour_of_day=2,
     minute_of_hour=0,
     description="02:00 UTC: yesterday's partition of every analytics asset, with its checks.",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+health_schedule = dg.build_schedule_from_partitioned_job(
+    health_job,
+    name="health_schedule",
+    hour_of_day=4,
+    minute_of_hour=30,
+    description="04:30 UTC, after the nightly and retention runs: yesterday's health snapshot, with its checks.",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 

