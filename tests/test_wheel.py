@@ -113,8 +113,8 @@ def test_dagster_loads_the_installed_definitions(installed: Installed) -> None:
         out = installed.run("python -m dagster definitions validate -m cockpit_pipelines.definitions", **env)
         assert "Validation successful" in out.stdout + out.stderr
         port = free_port()
-        serves_ui([f"{installed.venv}/bin/python", "-m", "dagster", "dev", "-m", "cockpit_pipelines.definitions", "-p", str(port)],
-                  port, installed.elsewhere, installed.env(**env))
+        dev = [f"{installed.venv}/bin/python", "-m", "dagster", "dev", "-m", "cockpit_pipelines.definitions"]
+        serves_ui([*dev, "-p", str(port)], port, installed.elsewhere, installed.env(**env))
 
 
 def test_missing_package_data_fails_naming_it(installed: Installed) -> None:
