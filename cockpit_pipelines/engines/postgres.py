@@ -43,6 +43,14 @@ def _libpq_uri(url: URL) -> str:
     return psycopg.conninfo.make_conninfo(**_conninfo(url), options=SESSION_OPTIONS)
 
 
+def libpq_target(url: URL) -> tuple[str, str | None]:
+    """For PostgreSQL's client tools: the libpq conninfo of `url` without its password, and the password
+    (which goes to them through PGPASSWORD, never on a command line)."""
+    info = _conninfo(url)
+    password = info.pop("password", None)
+    return psycopg.conninfo.make_conninfo(**info), password
+
+
 class PostgresEngine(Engine):
     family = "postgresql"
 
