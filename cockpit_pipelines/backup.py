@@ -55,7 +55,7 @@ from cockpit_pipelines.engines.embedded import bin_dir
 from cockpit_pipelines.engines.sqltext import quote_identifier, to_pyformat
 from cockpit_pipelines.kept_validations import mysql_row_hash
 from cockpit_pipelines.settings import BACKUP_URL_ENV, backup_url
-from cockpit_pipelines.utc import now_utc
+from cockpit_pipelines.utc import naive_utc, now_utc
 
 TABLE = "warehouse_backups"
 SCRATCH_PREFIX = "cockpit_backup_check_"
@@ -392,7 +392,7 @@ def _backup_of(row: tuple) -> Backup:
     tables = row[7] if isinstance(row[7], dict) else json.loads(row[7])
     return Backup(backup_date=row[1], engine=row[2], tool=row[3], path=path_of(row[4]), size=int(row[5]),
                   sha256=row[6], tables={n: TableState(int(s["rows"]), str(s["digest"])) for n, s in tables.items()},
-                  snapshot=row[8] or "", started_at=row[9], finished_at=row[10], id=int(row[0]))
+                  snapshot=row[8] or "", started_at=naive_utc(row[9]), finished_at=naive_utc(row[10]), id=int(row[0]))
 
 
 def latest_backup(engine: Engine, backup_date: date) -> Backup | None:

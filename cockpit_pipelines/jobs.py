@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from cockpit_pipelines.assets.backup import BACKUP_KEY
 from cockpit_pipelines.assets.ingestion import load_landing_files
 from cockpit_pipelines.assets.quality import raw_quality_checks
 from cockpit_pipelines.assets.retention import create_future_partitions
@@ -28,6 +29,14 @@ retention_job = dg.define_asset_job(
     description="Every retention policy (cockpit_pipelines/policies/retention.yaml), children first: due rows "
     "archived to verified Parquet batches under COCKPIT_ARCHIVE_URL, recorded in archive_manifest, then deleted.",
     tags={"cockpit/kind": "retention"},
+)
+
+backup_job = dg.define_asset_job(
+    "backup_job",
+    selection=dg.AssetSelection.assets(BACKUP_KEY),
+    description="The day's full backup of the warehouse (pg_dump / mariadb-dump under COCKPIT_BACKUP_URL), "
+    "verified by a restore into a scratch database (blocking check); archives past their retention pruned.",
+    tags={"cockpit/kind": "backup"},
 )
 
 
