@@ -110,13 +110,13 @@ def test_passwords_reach_the_tools_outside_their_command_line() -> None:
     assert not defaults.exists()
 
 
-def test_the_backup_asset_and_its_blocking_check(server_url: str, tmp_path: Path,
+def test_the_backup_asset_and_its_blocking_check(postgres_url: str, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from cockpit_pipelines.assets.backup import backup_check_result, backup_restores_identically, warehouse_backup
     from cockpit_pipelines.resources import WarehouseResource
 
     monkeypatch.setenv("COCKPIT_BACKUP_URL", str(tmp_path))
-    url = migrated(server_url)
+    url = migrated(postgres_url)
     result = dg.materialize([warehouse_backup, backup_restores_identically], partition_key=DAY.isoformat(),
                             resources={"warehouse": WarehouseResource(url=url)})
     assert result.success
