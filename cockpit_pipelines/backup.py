@@ -52,6 +52,7 @@ from cockpit_pipelines.archive.policies import Duration, load_settings
 from cockpit_pipelines.archive.store import fsync_dir, local_root, make_dirs, path_of
 from cockpit_pipelines.engines import Engine, engine_at
 from cockpit_pipelines.engines.embedded import bin_dir
+from cockpit_pipelines.engines.postgres import libpq_target
 from cockpit_pipelines.engines.sqltext import quote_identifier, to_pyformat
 from cockpit_pipelines.kept_validations import mysql_row_hash
 from cockpit_pipelines.settings import BACKUP_URL_ENV, backup_url
@@ -168,8 +169,6 @@ def _client_access(url: URL, database: str | None = None) -> Iterator[tuple[list
     """How a client tool reaches the database of `url` (or `database` on its server): its leading
     arguments and environment. The password goes through PGPASSWORD, or a 0600 defaults file."""
     if url.get_backend_name() == "postgresql":
-        from cockpit_pipelines.engines.postgres import libpq_target
-
         conninfo, password = libpq_target(url.set(database=database) if database else url)
         env = {**os.environ, "PGPASSWORD": password} if password else dict(os.environ)
         env.pop("PGOPTIONS", None)
@@ -269,14 +268,15 @@ def take_backup(engine: Engine, backup_date: date, *, root: Path | None = None, 
             tool, snapshot, tables = _mysql_dump(engine, temporary, log)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
-        size, sha256 = temporary.stat().st_size, _sha256(temporary)
+        backup = Backup(backup_date=backup_date, engine=engine.name, tool=tool, path=path,
+                        size=temporary.stat().st_size, sha256=_sha256(temporary), tables=tables, snapshot=snapshot,
+                        started_at=started, finished_at=now_utc())
+        backup = _record(engine, backup, run_id)  # recorded first: a published file always has its row
         os.replace(temporary, path)
         fsync_dir(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
-    backup = Backup(backup_date=backup_date, engine=engine.name, tool=tool, path=path, size=size, sha256=sha256,
-                    tables=tables, snapshot=snapshot, started_at=started, finished_at=now_utc())
-    return _record(engine, backup, run_id)
+    return backup
 
 
 def _pg_dump(engine: Engine, target: Path, log: Log) -> tuple[str, str, dict[str, TableState]]:
