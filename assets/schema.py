@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from cockpit_pipelines.contracts import Domain, Table, compare, contracts
+from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.migrations import MigrationRunner, discover
 from cockpit_pipelines.resources import WarehouseResource
 
@@ -117,6 +118,7 @@ def build_schema_assets() -> dg.AssetsDefinition:
                         [m.version for m in applied_now if m.domain == domain.name]
                     ),
                     "tables": dg.MetadataValue.json([t.name for t in domain.tables]),
+                    "row_level_security": row_security(engine, domain),
                     "dagster/column_schema": _domain_column_schema(domain),
                     **{f"table/{t.name}": dg.MetadataValue.table_schema(table_schema(t, engine.family))
                        for t in domain.tables},
@@ -128,6 +130,21 @@ def build_schema_assets() -> dg.AssetsDefinition:
                 yield drift_result(domain, live, engine.family)
 
     return warehouse_schema
+
+
+def row_security(engine: Engine, domain: Domain) -> dg.MetadataValue:
+    """The row-level security policies on the domain's tables (PostgreSQL); on the MySQL family, that it
+    has none (not emulated: the application decides who reads which rows there)."""
+    if engine.family != "postgresql":
+        return dg.MetadataValue.text(f"none: {engine.name} has no row-level security; seed 002's policies "
+                                     "exist on PostgreSQL only, and the application enforces them here")
+    rows = engine.query(
+        "SELECT tablename, policyname, cmd, array_to_string(roles, ','), qual FROM pg_policies "
+        "WHERE schemaname = current_schema() AND tablename = ANY(:tables) ORDER BY tablename, policyname",
+        {"tables": [t.name for t in domain.tables]},
+    )
+    return dg.MetadataValue.json([{"table": t, "policy": p, "command": c, "roles": r, "using": q}
+                                  for t, p, c, r, q in rows])
 
 
 def drift_result(domain: Domain, live, family: str) -> dg.AssetCheckResult:

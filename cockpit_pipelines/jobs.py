@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from cockpit_pipelines.assets.backup import BACKUP_KEY
 from cockpit_pipelines.assets.health import HEALTH_KEY
 from cockpit_pipelines.assets.ingestion import load_landing_files
 from cockpit_pipelines.assets.quality import raw_quality_checks
@@ -37,6 +38,14 @@ health_job = dg.define_asset_job(
     description="The warehouse's health snapshot for one UTC day (index usage, table sizes, dead tuples and "
     "vacuums, hit ratios, top statements) into db_health_*, with its warning checks (policies/db_health.yaml).",
     tags={"cockpit/kind": "operations"},
+)
+
+backup_job = dg.define_asset_job(
+    "backup_job",
+    selection=dg.AssetSelection.assets(BACKUP_KEY),
+    description="The day's full backup of the warehouse (pg_dump / mariadb-dump under COCKPIT_BACKUP_URL), "
+    "verified by a restore into a scratch database (blocking check); archives past their retention pruned.",
+    tags={"cockpit/kind": "backup"},
 )
 
 

@@ -36,7 +36,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -75,6 +75,12 @@ def rule_tables(rules: list[str]) -> list[str]:
                   if re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text, re.IGNORECASE))
 
 
+def mysql_row_hash(columns: Sequence[str], alias: str) -> str:
+    """MySQL family: a 64-bit hash of a row's whole content (`alias`'s `columns`, each quoted), as a DECIMAL."""
+    quoted = ", ".join(f"QUOTE({alias}.{quote_identifier(name, 'mysql')})" for name in columns)
+    return f"CAST(CONV(LEFT(MD5(CONCAT_WS(',', {quoted})), 16), 16, 10) AS DECIMAL(20, 0))"
+
+
 def rows_fingerprint(engine: Engine, table: str, query: str) -> str:
     """`fingerprint` of the rows of `query` (which selects `ROW_COLUMNS[engine.family]` of `table`):
     their count and the exact sum of each row's version (PostgreSQL) or content hash (MySQL family)."""
@@ -84,8 +90,7 @@ def rows_fingerprint(engine: Engine, table: str, query: str) -> str:
         columns = engine.catalog_columns([table]).get(table)
         if not columns:
             raise ValueError(f"{table}: no such table in the warehouse's catalog")
-        quoted = ", ".join(f"QUOTE(w.{quote_identifier(c.name, 'mysql')})" for c in columns)
-        row_hash = f"CAST(CONV(LEFT(MD5(CONCAT_WS(',', {quoted})), 16), 16, 10) AS DECIMAL(20, 0))"
+        row_hash = mysql_row_hash([c.name for c in columns], "w")
     count, total = engine.query(f"SELECT COUNT(*), SUM({row_hash}) FROM ({query}) AS w")[0]
     return fingerprint(int(count), total)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from cockpit_pipelines.assets.retention import RETENTION_TAGS, run_config
-from cockpit_pipelines.jobs import health_job, nightly_analytics_job, retention_job
+from cockpit_pipelines.jobs import backup_job, health_job, nightly_analytics_job, retention_job
 from cockpit_pipelines.utc import naive_utc
 
 nightly_analytics_schedule = dg.build_schedule_from_partitioned_job(
@@ -56,3 +56,13 @@ def monthly_partitions_schedule(context: dg.ScheduleEvaluationContext) -> dg.Run
         run_config={"ops": {"create_future_partitions": {"config": {"start": f"{month:%Y-%m}"}}}},
         tags={"cockpit/kind": "maintenance"},
     )
+
+
+backup_schedule = dg.build_schedule_from_partitioned_job(
+    backup_job,
+    name="backup_schedule",
+    hour_of_day=4,
+    minute_of_hour=0,
+    description="04:00 UTC, after the nightly pipeline and retention: today's full backup, verified by a restore.",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)

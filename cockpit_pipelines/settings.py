@@ -46,6 +46,7 @@ EXPECTATIONS_DIR = package_folder("expectations")
 POLICIES_DIR = package_folder("policies")
 
 WAREHOUSE_URL_ENV = "COCKPIT_WAREHOUSE_URL"
+BACKUP_URL_ENV = "COCKPIT_BACKUP_URL"
 DEFAULT_PARTITION_START = "2026-01-01"
 
 
@@ -62,6 +63,11 @@ def dagster_home() -> Path:
 
 def archive_url() -> str:
     return os.environ.get("COCKPIT_ARCHIVE_URL", str(cockpit_home() / "archive"))
+
+
+def backup_url() -> str:
+    """Where warehouse backups go: `COCKPIT_BACKUP_URL` (a folder or file:// URL), else `<cockpit home>/backups`."""
+    return os.environ.get(BACKUP_URL_ENV, str(cockpit_home() / "backups"))
 
 
 def landing_dir() -> Path:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine
+from cockpit_pipelines.engines.postgres import SESSION_OPTIONS
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal, utc_bound
 from cockpit_pipelines.kept_validations import ROW_COLUMNS, Ledger, open_ledger
 from cockpit_pipelines.settings import EXPECTATIONS_DIR, MissingPackageData, package_files
@@ -37,9 +38,10 @@ SAMPLE_SIZE = 5
 # Column expectations report up to SAMPLE_SIZE failing values; SQL-query expectations their rows.
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
 UNEXPECTED_ROWS = "expect_query_to_return_no_rows"  # see `_register_expectations`
-# GX opens its own SQLAlchemy connections: run them in UTC like the project's engines.
+# GX opens its own SQLAlchemy connections: run them in UTC (and, on PostgreSQL, with row_security off)
+# like the project's engines.
 _UTC_SESSION = {
-    "postgresql": {"options": "-c TimeZone=UTC"},
+    "postgresql": {"options": SESSION_OPTIONS},
     "mysql": {"init_command": "SET time_zone = '+00:00'"},
 }
 

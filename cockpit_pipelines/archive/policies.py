@@ -16,6 +16,7 @@ from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
 
 RETENTION_FILE = POLICIES_DIR / "retention.yaml"
 KEEP_ENV_PREFIX = "COCKPIT_RETENTION_"
+BACKUPS_ENV = f"{KEEP_ENV_PREFIX}BACKUPS"
 SPANS = ("day", "month", "year")
 _DURATION = re.compile(r"^\s*(\d+)\s*(h|hours?|d|days?|w|weeks?|y|years?)\s*$", re.IGNORECASE)
 _POLICY_KEYS = {"column", "keep", "expiry", "span", "max_rows", "requires_built", "notify", "pressure"}
@@ -102,6 +103,7 @@ class RetentionSettings:
     policies: tuple[Policy, ...]
     premake_months: int
     pressure_cooldown: Duration
+    backup_keep: Duration = Duration(30, "d")  # warehouse backups (cockpit_pipelines/backup.py)
 
     def policy(self, table: str) -> Policy:
         for policy in self.policies:
@@ -141,7 +143,10 @@ def load_settings(path: Path = RETENTION_FILE, environ: Mapping[str, str] | None
         _with_keep(p, env[p.table], f"{_env_name(p.table)}", "environment") if p.table in env else p
         for p in settings.policies
     )
-    return replace(settings, policies=policies)
+    backup_keep = settings.backup_keep
+    if BACKUPS_ENV in environ:
+        backup_keep = Duration.parse(environ[BACKUPS_ENV], BACKUPS_ENV)
+    return replace(settings, policies=policies, backup_keep=backup_keep)
 
 
 def _env_name(table: str) -> str:
@@ -165,6 +170,7 @@ def _parse(path: Path) -> RetentionSettings:
             [catalog.table(p.table) for p in policies], soft=True, children_first=True)),
         premake_months=int((data.get("partitions") or {}).get("premake_months", 3)),
         pressure_cooldown=Duration.parse(data.get("pressure_cooldown", "6h"), f"{where}: pressure_cooldown"),
+        backup_keep=Duration.parse((data.get("backups") or {}).get("keep", "30d"), f"{where}: backups.keep"),
     )
 
 

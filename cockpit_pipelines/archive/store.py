@@ -46,7 +46,7 @@ class ArchiveStore:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or archive_url()
-        self.root = _local_root(self.url)
+        self.root = local_root(self.url)
 
     def path(self, table: str, first_day: date, start: datetime, end: datetime, generation: int) -> Path:
         token = uuid.uuid4().hex[:8]
@@ -58,8 +58,8 @@ class ArchiveStore:
         buffer = io.BytesIO()
         frame.write_parquet(buffer, compression="zstd", statistics=True)
         payload = buffer.getvalue()
-        for folder in _make_dirs(path.parent):
-            _fsync_dir(folder)
+        for folder in make_dirs(path.parent):
+            fsync_dir(folder)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(temporary, "wb") as handle:
             handle.write(payload)
@@ -72,7 +72,7 @@ class ArchiveStore:
         """Rename the staged file into place (atomically replacing an older version) and fsync its folder."""
         path = path_of(stored.uri)
         os.replace(stored.staged, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def read(self, uri: str, *, sha256: str, rows: int, what: str) -> pl.DataFrame:
         """The frame of a batch file, after checking its SHA-256 and row count against the manifest."""
@@ -125,16 +125,17 @@ def path_of(uri: str) -> Path:
     return Path(unquote(parsed.path))
 
 
-def _local_root(url: str) -> Path:
+def local_root(url: str, variable: str = "COCKPIT_ARCHIVE_URL") -> Path:
+    """The local folder of a path or file:// URL (`variable` names the setting in the error)."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return Path(unquote(parsed.path)).resolve()
     if parsed.scheme and len(parsed.scheme) > 1:
-        raise ArchiveError(f"COCKPIT_ARCHIVE_URL={url}: the archive is a local folder (a path or a file:// URL)")
+        raise ArchiveError(f"{variable}={url}: a local folder is expected (a path or a file:// URL)")
     return Path(url).expanduser().resolve()
 
 
-def _make_dirs(folder: Path) -> list[Path]:
+def make_dirs(folder: Path) -> list[Path]:
     """mkdir -p; returns the parents of the folders it created (whose entries must be fsynced)."""
     missing = []
     current = folder
@@ -145,7 +146,7 @@ def _make_dirs(folder: Path) -> list[Path]:
     return [m.parent for m in missing]
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -188,6 +188,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return run_restore(args)
 
 
+# -- backup ---------------------------------------------------------------------------------------
+def cmd_backup(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.cli.backup import run_backup, run_backup_restore
+
+    if args.action == "restore":
+        return run_backup_restore(args)
+    return run_backup(args)
+
+
 # -- bench ----------------------------------------------------------------------------------------
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run bench/runner.py of the clone this package runs from: the benchmark is not installed with it."""
@@ -269,6 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--end", required=True, help="last UTC day (inclusive), YYYY-MM-DD")
     restore.set_defaults(func=cmd_restore)
 
+    backup = sub.add_parser("backup", help="a verified full backup of the warehouse now / restore one elsewhere",
+                            description="`cockpit backup`: today's full backup (pg_dump / mariadb-dump under "
+                            "$COCKPIT_BACKUP_URL), verified by a restore into a scratch database. `cockpit backup "
+                            "restore --date D --to URL`: the newest backup of D restored into the empty database URL.")
+    backup.add_argument("action", nargs="?", choices=["now", "restore"], default="now")
+    backup.add_argument("--date", help="with `restore`: the backup's day, YYYY-MM-DD")
+    backup.add_argument("--to", metavar="URL",
+                        help="with `restore`: an empty database (SQLAlchemy URL, same engine family)")
+    backup.set_defaults(func=cmd_backup)
+
     bench = sub.add_parser("bench", help=BENCH_HELP, add_help=False)  # its own parser reads the arguments
     bench.set_defaults(func=cmd_bench, bench_args=[])
 
@@ -304,6 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     answer_stop_signals()
     if args.command == "migrate" and args.action == "down" and not args.to:
         print("cockpit migrate down needs --to VERSION", file=sys.stderr)
+        return 2
+    if args.command == "backup" and args.action == "restore" and not (args.date and args.to):
+        print("cockpit backup restore needs --date D and --to URL", file=sys.stderr)
         return 2
     from cockpit_pipelines.contracts import ContractError
     from cockpit_pipelines.migrations import MigrationError

@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL, make_url
 from cockpit_pipelines.engines.base import CatalogColumn, Engine
 from cockpit_pipelines.settings import WAREHOUSE_URL_ENV
 
-__all__ = ["CatalogColumn", "Engine", "UnsupportedEngineError", "engine_for", "resolve_url"]
+__all__ = ["CatalogColumn", "Engine", "UnsupportedEngineError", "engine_at", "engine_for", "resolve_url"]
 
 
 class UnsupportedEngineError(ValueError):
@@ -29,7 +29,11 @@ def resolve_url(url: str | None = None) -> str:
 
 @functools.cache
 def _engine_for_url(url: str) -> Engine:
-    parsed: URL = make_url(url)
+    return engine_at(make_url(url))
+
+
+def engine_at(parsed: URL) -> Engine:
+    """A new engine adapter for a URL (not cached: for a database used once, e.g. a scratch one)."""
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         from cockpit_pipelines.engines.postgres import PostgresEngine

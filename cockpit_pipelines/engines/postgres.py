@@ -20,6 +20,11 @@ from cockpit_pipelines.engines.base import CatalogColumn, Engine, Load, uuid_tex
 from cockpit_pipelines.engines.sqltext import render_literals
 from cockpit_pipelines.utc import naive_utc_column
 
+# Every session of the pipeline: in UTC, and with row_security off, so that a query that row-level security
+# policies would filter (the pipeline connected as a role they apply to, not the tables' owner) fails
+# with an error instead of reading a subset of the rows.
+SESSION_OPTIONS = "-c TimeZone=UTC -c row_security=off"
+
 
 def _conninfo(url: URL) -> dict[str, Any]:
     info: dict[str, Any] = {"dbname": url.database or "postgres", "user": url.username or "postgres"}
@@ -35,8 +40,15 @@ def _conninfo(url: URL) -> dict[str, Any]:
 
 
 def _libpq_uri(url: URL) -> str:
+    return psycopg.conninfo.make_conninfo(**_conninfo(url), options=SESSION_OPTIONS)
+
+
+def libpq_target(url: URL) -> tuple[str, str | None]:
+    """For PostgreSQL's client tools: the libpq conninfo of `url` without its password, and the password
+    (which goes to them through PGPASSWORD, never on a command line)."""
     info = _conninfo(url)
-    return psycopg.conninfo.make_conninfo(**info)
+    password = info.pop("password", None)
+    return psycopg.conninfo.make_conninfo(**info), password
 
 
 class PostgresEngine(Engine):
@@ -53,7 +65,7 @@ class PostgresEngine(Engine):
         self._readers_pid = os.getpid()
 
     def connect(self) -> psycopg.Connection:
-        conn = psycopg.connect(**self._conninfo, options="-c TimeZone=UTC")
+        conn = psycopg.connect(**self._conninfo, options=SESSION_OPTIONS)
         return conn
 
     def read_frame(
@@ -82,10 +94,7 @@ class PostgresEngine(Engine):
     def _new_reader(self) -> Any:
         import adbc_driver_postgresql.dbapi as adbc
 
-        conn = adbc.connect(_libpq_uri(self.url), autocommit=True)
-        with conn.cursor() as cur:
-            cur.execute("SET TIME ZONE 'UTC'")
-        return conn
+        return adbc.connect(_libpq_uri(self.url), autocommit=True)
 
     def _read_on(self, conn: Any, query: str, binary_uuids: bool) -> pl.DataFrame:
         """Run the query on `conn`; the connection goes back to the idle ones after a read that worked."""
@@ -115,7 +124,6 @@ class PostgresEngine(Engine):
         import adbc_driver_postgresql.dbapi as adbc
 
         with adbc.connect(_libpq_uri(self.url), autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("SET TIME ZONE 'UTC'")
 
             def read(sql: str, params: Mapping[str, Any] | None = None) -> pl.DataFrame:
                 query = render_literals(sql, params, self.family)

@@ -1,0 +1,3 @@
+-- domain: rag_provenance
+-- seed: 002
+-- description: Reverts 0065 (no statements on the MySQL family)

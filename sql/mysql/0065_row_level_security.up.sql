@@ -1,0 +1,9 @@
+-- domain: rag_provenance
+-- seed: 002
+-- description: Row-level security of seed 002 (nothing to do on the MySQL family: it has none)
+--
+-- Seed 002's policies (ai_dialogue_log readable by its user, provenance by who acquired it or an admin)
+-- are PostgreSQL row-level security. MariaDB, MySQL and TiDB have no row-level security, and it is not
+-- emulated here (a view per user or a definer view over a session variable would be a different,
+-- weaker contract): on the MySQL family the application enforces who reads which rows. This version
+-- exists to keep one version sequence for both engine families; it has no statements.
