@@ -73,6 +73,8 @@ class Options:
     mariadb: bool = True
     backfill_assets: tuple[str, ...] = ()
     json_path: Path | None = None
+    serving: bool = False
+    executions: int = 200
 
     @property
     def day_rows(self) -> int:
@@ -93,12 +95,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-mariadb", dest="mariadb", action="store_false", help="skip the MariaDB figures")
     parser.add_argument("--backfill-assets", nargs="+", default=[], metavar="ASSET",
                         help="backfill only these daily assets (default: every one)")
+    parser.add_argument("--serving", action="store_true",
+                        help="time the dashboard queries (sql/dashboards/) and token_usage inserts against the "
+                        "seeds' targets, idle and during a backfill, on --backfill-days of generated data")
+    parser.add_argument("--executions", type=int, default=200,
+                        help="--serving: executions of each query per series (drawn parameters)")
 
 
 def options_from(args: argparse.Namespace) -> Options:
     return Options(scale=args.scale, repeat=args.repeat, window_days=args.window_days,
                    backfill_days=args.backfill_days, pg_url=args.pg_url, mariadb_url=args.mariadb_url,
-                   mariadb=args.mariadb, backfill_assets=tuple(args.backfill_assets), json_path=args.json_path)
+                   mariadb=args.mariadb, backfill_assets=tuple(args.backfill_assets), json_path=args.json_path,
+                   serving=args.serving, executions=args.executions)
 
 
 def median_of(runs: list[float]) -> float:
@@ -496,8 +504,77 @@ def run(options: Options) -> dict[str, Any]:
     return figures
 
 
+def serving_run(options: Options) -> dict[str, Any]:
+    """`--serving`: per engine, a scratch database with `backfill_days` days of every raw table at `scale`
+    ending yesterday and their backfill, then the dashboard queries and inserts, idle and during a
+    backfill (bench/serving.py); plans under bench/results/."""
+    from bench import data, serving
+    from bench.scratch import ServerUnavailable, mariadb_server, postgres_server, scratch_database
+
+    last = today_utc() - timedelta(days=1)
+    first = last - timedelta(days=options.backfill_days - 1)
+    servers = [postgres_server(options.pg_url)]
+    notes: list[str] = []
+    if options.mariadb:
+        maria = mariadb_server(options.mariadb_url)
+        try:
+            maria.check()
+            servers.append(maria)
+        except ServerUnavailable as exc:
+            notes.append(f"MariaDB figures not available: {exc}")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    figures: dict[str, Any] = {"parameters": {"scale": options.scale, "days": options.backfill_days,
+                                              "first": first.isoformat(), "last": last.isoformat(),
+                                              "executions": options.executions},
+                               "serving": {}, "notes": notes}
+    with Progress("bench --serving", total=5 * len(servers), unit="step") as progress:
+        for server in servers:
+            with scratch_database(server, "serving") as engine:
+                ref = data.reference(engine)
+                loads = data.load_raw_days(engine, ref, first, options.backfill_days, options.scale)
+                data.settle(engine, data.raw_table_names())
+                progress.advance(label=f"{engine.name}: {loads.rows:,} raw rows")
+                env = {WAREHOUSE_URL_ENV: engine.url.render_as_string(hide_password=False),
+                       "COCKPIT_PARTITION_START": first.isoformat()}
+                backfill = worker("backfill", first.isoformat(), last.isoformat(), env=env)
+                data.settle(engine, [t.name for t in contracts_tables("derived")])
+                progress.advance(label=f"{engine.name}: backfill {backfill['seconds']:.0f}s")
+                result = serving.serving_scenario(engine, first, last, options.executions,
+                                                  serving.RESULTS_DIR / f"serving-{stamp}", progress)
+                result["raw_rows"], result["backfill_s"] = loads.rows, backfill["seconds"]
+                figures["serving"][engine.name] = result
+    if options.json_path:
+        options.json_path.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    return figures
+
+
+def contracts_tables(kind: str) -> list[Any]:
+    from cockpit_pipelines.contracts import contracts
+
+    return [t for t in contracts().tables.values() if t.kind == kind]
+
+
+def serving_report(figures: dict[str, Any]) -> list[str]:
+    from bench import serving
+
+    p = figures["parameters"]
+    lines = [f"cockpit bench --serving: {p['days']} days at scale {p['scale']} ({p['first']}..{p['last']}), "
+             f"{p['executions']} executions per query and series, parameters drawn from the data"]
+    for engine, result in figures["serving"].items():
+        lines.append(f"{engine}: {result['raw_rows']:,} raw rows, backfill of every daily asset "
+                     f"{result['backfill_s']:.0f} s")
+        lines.extend(serving.report_lines(engine, result))
+        lines.append(f"  plans: {Path(next(iter(result['plans'].values()))).parent}")
+    lines.extend(f"note: {n}" for n in figures["notes"])
+    return lines
+
+
 def main(args: argparse.Namespace) -> int:
     """`cockpit bench`: run, print the table; exit 0 (targets are reported, not enforced)."""
-    figures = run(options_from(args))
+    options = options_from(args)
+    if options.serving:
+        print("\n".join(serving_report(serving_run(options))))
+        return 0
+    figures = run(options)
     print("\n".join(report_lines(figures)))
     return 0

@@ -71,4 +71,6 @@ METRICS_BUCKET = timedelta(minutes=5)
 METRICS = RawSource("metrics", "timestamp", digest_column="value_count", where="time_bucket = :source_bucket",
                     params={"source_bucket": METRICS_BUCKET})
 VIOLATIONS = RawSource("metadata_violations", "detected_at")
-SOURCES: tuple[RawSource, ...] = (DIALOGUES, USAGE_EVENTS, TOKEN_USAGE, METRICS, VIOLATIONS)
+SYNC_BUFFER = RawSource("sync_buffer", "created_at")
+CLOCK_SYNC = RawSource("clock_sync_status", "last_sync_at", digest_column="offset_microseconds")
+SOURCES: tuple[RawSource, ...] = (DIALOGUES, USAGE_EVENTS, TOKEN_USAGE, METRICS, VIOLATIONS, SYNC_BUFFER, CLOCK_SYNC)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from cockpit_pipelines.assets import governance, rag, telemetry, usage
+from cockpit_pipelines.assets import governance, rag, reports, telemetry, usage
 from cockpit_pipelines.assets.backup import backup_restores_identically, warehouse_backup
 from cockpit_pipelines.assets.health import health_assets, health_checks
 from cockpit_pipelines.assets.quality import quality_checks
@@ -33,11 +33,11 @@ from cockpit_pipelines.sensors import (
     run_failure_alert_sensor,
 )
 
-analytics_assets = dg.load_assets_from_modules([rag, usage, telemetry, governance])
+analytics_assets = dg.load_assets_from_modules([rag, usage, telemetry, governance, reports])
 
 defs = dg.Definitions(
     assets=[warehouse_schema, *raw_specs, *analytics_assets, *archive_assets, *health_assets, warehouse_backup],
-    asset_checks=[*quality_checks, *health_checks, backup_restores_identically],
+    asset_checks=[*quality_checks, reports.clock_drift_target, *health_checks, backup_restores_identically],
     jobs=[schema_job, nightly_analytics_job, landing_load_job, retention_job, partition_maintenance_job, health_job,
           backup_job],
     schedules=[nightly_analytics_schedule, retention_schedule, monthly_partitions_schedule, health_schedule,

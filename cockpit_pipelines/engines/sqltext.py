@@ -21,6 +21,11 @@ def to_pyformat(sql: str, params: Mapping[str, Any] | None) -> str:
     return _PARAM.sub(lambda m: f"%({m.group(1)})s", sql.replace("%", "%%"))
 
 
+def parameter_names(sql: str) -> set[str]:
+    """The `:name` parameters a statement uses."""
+    return set(_PARAM.findall(sql))
+
+
 def render_literals(sql: str, params: Mapping[str, Any] | None, family: str) -> str:
     """Inline `:name` parameters as SQL literals, for readers that take no bind parameters (connectorx)."""
     if not params:

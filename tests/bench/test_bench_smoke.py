@@ -12,6 +12,7 @@ import pytest
 
 from bench.scratch import ServerUnavailable, mariadb_server, postgres_server
 from cockpit_pipelines.cli import main
+from cockpit_pipelines.dashboards import dashboard_names
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -69,3 +70,26 @@ def test_bench_reports_every_figure_at_a_small_scale(tmp_path: Path, capsys: pyt
     table = capsys.readouterr().out
     assert "asset / database" in table and "GX import" in table and "--no-raw-checks" in table
     assert "targets:" in table
+
+
+def test_bench_serving_reports_every_dashboard_query_at_a_small_scale(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        postgres_server(None).check()
+    except ServerUnavailable as exc:
+        pytest.skip(str(exc))
+    out = tmp_path / "serving.json"
+    argv = ["bench", "--serving", "--scale", "0.005", "--backfill-days", "8", "--executions", "5", "--no-mariadb",
+            "--json", str(out)]
+    assert main(argv) == 0
+
+    figures = json.loads(out.read_text())["serving"]["postgresql"]
+    names = set(dashboard_names("postgresql"))
+    assert set(figures["idle"]) == names and set(figures["plans"]) == names
+    assert all(Path(path).read_text() for path in figures["plans"].values())
+    for state in ("idle", "busy"):
+        for figure in figures[state].values():
+            assert 0 < figure["p50"] <= figure["p95"] <= figure["p99"] and figure["load_average"] >= 0
+    assert figures["insert_idle"]["n"] == 5 and figures["insert_idle"]["p99"] > 0
+    table = capsys.readouterr().out
+    assert "token_usage insert" in table and "p99 < 100 ms" in table
