@@ -39,7 +39,7 @@ import subprocess
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +55,7 @@ from cockpit_pipelines.engines.embedded import bin_dir
 from cockpit_pipelines.engines.postgres import libpq_target
 from cockpit_pipelines.engines.sqltext import quote_identifier, to_pyformat
 from cockpit_pipelines.kept_validations import mysql_row_hash
+from cockpit_pipelines.progress import Log
 from cockpit_pipelines.settings import BACKUP_URL_ENV, backup_url
 from cockpit_pipelines.utc import naive_utc, now_utc
 
@@ -65,7 +66,6 @@ SYSTEM_PG_BIN = "/usr/lib/postgresql/{major}/bin"
 _FIRST_TABLE = b"\nCREATE TABLE "
 _CHUNK = 1 << 20
 
-Log = Callable[[str], None]
 
 
 class BackupError(RuntimeError):

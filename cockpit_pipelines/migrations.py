@@ -15,7 +15,7 @@ import getpass
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import Statement, split_statements
+from cockpit_pipelines.progress import Log
 from cockpit_pipelines.settings import SQL_DIR, package_files
 
 HISTORY_TABLE = "cockpit_schema_history"
@@ -30,7 +31,6 @@ LOCK_NAME = "cockpit_migrate"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.up\.sql$")
 _HEADER = re.compile(r"^--\s*(domain|seed|description):\s*(.*?)\s*$")
 
-Log = Callable[[str], None]
 
 
 class MigrationError(RuntimeError):

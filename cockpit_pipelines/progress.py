@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+Log = Callable[[str], None]
+"""Where long library work reports what it does, a line at a time (`print`, a Dagster logger, a list)."""
 
 
 class Progress:

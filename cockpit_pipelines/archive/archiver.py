@@ -45,7 +45,7 @@ from cockpit_pipelines.archive.store import ArchiveError, ArchiveStore, StoredFi
 from cockpit_pipelines.builds import PARTITION_BUILDS, SOURCES, RawSource, fingerprint
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.engines.sqltext import sql_literal, to_pyformat
-from cockpit_pipelines.progress import Progress
+from cockpit_pipelines.progress import Log, Progress
 from cockpit_pipelines.utc import naive_utc, now_utc
 
 FAULT_POINTS = ("file_written", "manifest_written", "verified", "deleted", "committed")
@@ -53,7 +53,6 @@ NOTIFICATIONS = "provenance_expiry_notifications"
 LOCK_TIMEOUT_S = 300
 
 Fault = Callable[[str, str], None]  # (point, batch label)
-Log = Callable[[str], None]
 
 
 class GuardMismatch(ArchiveError):
