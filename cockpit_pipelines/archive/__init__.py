@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from cockpit_pipelines.archive.archiver import FAULT_POINTS, Archiver, Fault, Log, Plan, PolicyResult
+from cockpit_pipelines.archive.archiver import FAULT_POINTS, Archiver, Fault, Plan, PolicyResult
 from cockpit_pipelines.archive.policies import Duration, Policy, PolicyError, RetentionSettings, load_settings
 from cockpit_pipelines.archive.restore import RestoreResult, restore
 from cockpit_pipelines.archive.store import ArchiveError, ArchiveStore
 from cockpit_pipelines.engines.base import Engine
+from cockpit_pipelines.progress import Log
 
 __all__ = [
     "FAULT_POINTS", "ArchiveError", "ArchiveStore", "Archiver", "Duration", "Plan", "Policy", "PolicyError",

@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from cockpit_pipelines.archive import manifest
-from cockpit_pipelines.archive.archiver import Log, table_lock
+from cockpit_pipelines.archive.archiver import table_lock
 from cockpit_pipelines.archive.dialect import KEY, Dialect
 from cockpit_pipelines.archive.policies import RetentionSettings, settings
 from cockpit_pipelines.archive.store import ArchiveStore
 from cockpit_pipelines.engines.base import Engine
 from cockpit_pipelines.generator.conform import for_engine
-from cockpit_pipelines.progress import Progress
+from cockpit_pipelines.progress import Log, Progress
 
 
 @dataclass
