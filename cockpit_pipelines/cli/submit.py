@@ -32,6 +32,10 @@ from cockpit_pipelines.run_workers import WORKER_TAG
 ENDED = {BulkActionStatus.COMPLETED, BulkActionStatus.COMPLETED_SUCCESS, BulkActionStatus.COMPLETED_FAILED,
          BulkActionStatus.FAILED, BulkActionStatus.CANCELED}
 FINISHED_RUN = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+# The runs execute their steps one after the other in the run worker's process (the default executor's
+# in-process mode): a step in a process of its own would pay Python's, Dagster's and the definitions'
+# start-up again for each of a run's steps; the parallelism is the runs', over the workers.
+IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 NO_DAEMON_S = 60.0  # a backfill still unprocessed after this long, and no daemon heartbeat: nobody processes it
 
 
@@ -84,7 +88,7 @@ def submit_backfill(start: date, end: date, *, instance: dg.DagsterInstance,
         title=f"cockpit backfill {window_text(start, end)}",
         description=f"{len(keys)} daily asset(s) for {window_text(start, end)}, submitted by `cockpit backfill "
         "--submit`",
-        run_config=None,
+        run_config=IN_PROCESS,
     )
     instance.add_backfill(backfill)
     return SubmittedBackfill(backfill.backfill_id, start, end)
@@ -96,6 +100,7 @@ def follow_backfill(instance: dg.DagsterInstance, submitted: SubmittedBackfill, 
     show = show or (lambda line: print(line, file=sys.stderr, flush=True))
     started = time.perf_counter()
     seen: dict[str, tuple[dg.DagsterRunStatus, str]] = {}
+    done: set[str] = set()  # the windows of runs that succeeded (a retried window counts once)
     days = (submitted.end - submitted.start).days + 1
     with Progress(f"backfill {submitted.backfill_id}", total=days, unit="day") as progress:
         while True:
@@ -105,10 +110,12 @@ def follow_backfill(instance: dg.DagsterInstance, submitted: SubmittedBackfill, 
                 submitted.runs[run.run_id] = run
                 state = (run.status, run.tags.get(WORKER_TAG, ""))
                 if seen.get(run.run_id) != state:
-                    if run.status in FINISHED_RUN and seen.get(run.run_id, (None,))[0] not in FINISHED_RUN:
-                        progress.advance(run_days(run))
                     seen[run.run_id] = state
                     show(run_line(run))
+                    window = run_window(run)
+                    if run.status == dg.DagsterRunStatus.SUCCESS and window not in done:
+                        done.add(window)
+                        progress.advance(run_days(run), label=window)
             finished = all(r.status in FINISHED_RUN for r in submitted.runs.values())
             if submitted.status in ENDED and finished:
                 break

@@ -4,6 +4,10 @@ A thin wrapper: it execs `celery -A cockpit_pipelines.worker_app worker` under t
 that `.venv/bin/cockpit worker` works with no virtual environment activated), on the broker and backend
 of COCKPIT_CELERY_BROKER_URL / COCKPIT_CELERY_BACKEND_URL, for the instance at DAGSTER_HOME (the same
 `dagster.yaml` as the daemon's: the worker writes the runs' events there).
+
+Its pool is Celery's `threads`: a run executes in a thread of the worker process, and starts its steps as
+processes of their own (Dagster's multiprocess executor), which a prefork pool's (daemonic) processes may
+not do; the worker's main thread keeps answering the pings of run monitoring meanwhile.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ def worker_argv(args: argparse.Namespace) -> list[str]:
     """The `celery worker` command line of `cockpit worker`."""
     name = args.name or f"cockpit-{uuid.uuid4().hex[:6]}"
     return [sys.executable, "-m", "celery", "-A", "cockpit_pipelines.worker_app", "worker", "--queues", args.queue,
-            "--hostname", name if "@" in name else f"{name}@%h", "--concurrency", str(args.concurrency),
+            "--hostname", name if "@" in name else f"{name}@%h", "--pool", "threads", "--concurrency", str(args.concurrency),
             "--prefetch-multiplier", "1", "--loglevel", args.loglevel, "--without-gossip", "--without-mingle"]
 
 
