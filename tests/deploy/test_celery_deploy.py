@@ -99,7 +99,24 @@ class Deployment:
         return process
 
     def start_daemon(self) -> None:
+        """`dagster-daemon run` on the code location, its schedules and sensors stopped first: only the
+        test's backfills run (the retention sensor would archive the generated days, months old)."""
+        self.stop_schedules_and_sensors()
         self.start("daemon", "-m", "dagster._daemon", "run", "-m", "cockpit_pipelines.definitions")
+
+    def stop_schedules_and_sensors(self) -> None:
+        from dagster._core.workspace.context import WorkspaceProcessContext
+        from dagster._core.workspace.load_target import ModuleTarget
+
+        target = ModuleTarget(module_name="cockpit_pipelines.definitions", attribute=None, working_directory=None,
+                              location_name=None)
+        with self.instance() as instance, WorkspaceProcessContext(instance, target) as context:
+            for location in context.create_request_context().code_locations:
+                for repository in location.get_repositories().values():
+                    for sensor in repository.get_sensors():
+                        instance.stop_sensor(sensor.get_remote_origin_id(), sensor.selector_id, sensor)
+                    for schedule in repository.get_schedules():
+                        instance.stop_schedule(schedule.get_remote_origin_id(), schedule.selector_id, schedule)
 
     def start_worker(self, name: str) -> None:
         self.start(name, "-m", "cockpit_pipelines.cli", "worker", "--name", name, "--queue", self.env["QUEUE"])
