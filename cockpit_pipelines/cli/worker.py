@@ -26,8 +26,9 @@ def worker_argv(args: argparse.Namespace) -> list[str]:
     """The `celery worker` command line of `cockpit worker`."""
     name = args.name or f"cockpit-{uuid.uuid4().hex[:6]}"
     return [sys.executable, "-m", "celery", "-A", "cockpit_pipelines.worker_app", "worker", "--queues", args.queue,
-            "--hostname", name if "@" in name else f"{name}@%h", "--pool", "threads", "--concurrency", str(args.concurrency),
-            "--prefetch-multiplier", "1", "--loglevel", args.loglevel, "--without-gossip", "--without-mingle"]
+            "--hostname", name if "@" in name else f"{name}@%h", "--pool", "threads",
+            "--concurrency", str(args.concurrency), "--prefetch-multiplier", "1", "--loglevel", args.loglevel,
+            "--without-gossip", "--without-mingle"]
 
 
 def run_worker(args: argparse.Namespace) -> int:
