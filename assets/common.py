@@ -25,7 +25,7 @@ import polars as pl
 
 from cockpit_pipelines.builds import PARTITION_BUILDS, RawSource, fingerprint
 from cockpit_pipelines.engines.base import binary_uuids_as_text
-from cockpit_pipelines.partitions import daily_partitions
+from cockpit_pipelines.partitions import WAREHOUSE_POOL, daily_backfill_policy, daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.utc import now_utc
 from cockpit_pipelines.windows import Span, Window
@@ -64,7 +64,8 @@ def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str
         name=table,
         specs=[spec],
         partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=daily_backfill_policy(),
+        pool=WAREHOUSE_POOL,
     )
 
 
@@ -225,9 +226,17 @@ def replace_window(
     params: Mapping[str, Any] | None = None,
 ) -> int:
     """Replace the rows of `table` whose `column` lies in the window (a DATE column when `dates`)."""
-    condition, values = window_condition(column, window, dates=dates, where=where, params=params)
     with exclusive_write(warehouse, table) as conn:
-        return warehouse.engine.replace_in(conn, table, frame, delete_where=condition, params=values)[1]
+        return replace_in_transaction(warehouse, conn, table, frame, column=column, window=window, dates=dates,
+                                      where=where, params=params)
+
+
+def replace_in_transaction(warehouse: WarehouseResource, conn: Any, table: str, frame: pl.DataFrame, *, column: str,
+                           window: Window, dates: bool = False, where: str = "",
+                           params: Mapping[str, Any] | None = None) -> int:
+    """`replace_window` inside a transaction that already holds the table's lock (`exclusive_write`)."""
+    condition, values = window_condition(column, window, dates=dates, where=where, params=params)
+    return warehouse.engine.replace_in(conn, table, frame, delete_where=condition, params=values)[1]
 
 
 # --- partition_builds ----------------------------------------------------------------------------

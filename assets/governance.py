@@ -35,7 +35,7 @@ from cockpit_pipelines.assets.common import (
 from cockpit_pipelines.assets.raw import raw_key
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
-from cockpit_pipelines.partitions import daily_partitions, partition_window
+from cockpit_pipelines.partitions import WAREHOUSE_POOL, daily_backfill_policy, daily_partitions, partition_window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
 from cockpit_pipelines.utc import naive_utc
@@ -375,7 +375,8 @@ def _scan_deps() -> list[dg.AssetKey]:
         )
     ],
     partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=daily_backfill_policy(),
+    pool=WAREHOUSE_POOL,
 )
 def metadata_compliance_scan(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Scan the window's values (and the untimed targets whole) and record the new violations."""

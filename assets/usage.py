@@ -16,9 +16,10 @@ from cockpit_pipelines.assets.common import (
     build_daily,
     conform,
     decimals_from_units,
+    exclusive_write,
     materialize_result,
     numeric_units_sql,
-    replace_window,
+    replace_in_transaction,
 )
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.windows import Span, Window
@@ -322,9 +323,14 @@ def usage_monthly_asset(context: dg.AssetExecutionContext, warehouse: WarehouseR
     written = source_rows = 0
     preview = pl.DataFrame()
     for month in months:
-        daily = read_usage_daily(warehouse, month)
-        monthly = compute_usage_monthly(daily)
-        written += replace_window(warehouse, "usage_monthly", monthly, column="bucket", window=month, dates=True)
+        # The month's usage_daily rows are read while holding usage_monthly's lock: runs over days of one
+        # month (a backfill fanned out to run workers) then recompute it one after the other, and the last
+        # one reads every day the others wrote.
+        with exclusive_write(warehouse, "usage_monthly") as conn:
+            daily = read_usage_daily(warehouse, month)
+            monthly = compute_usage_monthly(daily)
+            written += replace_in_transaction(warehouse, conn, "usage_monthly", monthly, column="bucket",
+                                              window=month, dates=True)
         source_rows += daily.height
         if preview.is_empty():
             preview = monthly.head(PREVIEW_ROWS)

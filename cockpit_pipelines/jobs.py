@@ -7,6 +7,7 @@ from cockpit_pipelines.assets.health import HEALTH_KEY
 from cockpit_pipelines.assets.ingestion import load_landing_files
 from cockpit_pipelines.assets.quality import raw_quality_checks
 from cockpit_pipelines.assets.retention import create_future_partitions
+from cockpit_pipelines.partitions import WAREHOUSE_SCAN_TAGS
 
 ANALYTICS_GROUPS = ("analytics", "governance")
 
@@ -21,7 +22,7 @@ nightly_analytics_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*ANALYTICS_GROUPS) | raw_quality_checks,
     description="Every daily analytics asset for one UTC day (or a range, as one run): the raw tables' "
     "expectation checks first (blocking), then the compliance scan, the derived tables and their checks.",
-    tags={"cockpit/kind": "analytics"},
+    tags={"cockpit/kind": "analytics", **WAREHOUSE_SCAN_TAGS},
 )
 
 retention_job = dg.define_asset_job(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from cockpit_pipelines.settings import partition_start
+from cockpit_pipelines.settings import days_per_run, partition_start
 from cockpit_pipelines.utc import naive_utc
 from cockpit_pipelines.windows import Window
 
@@ -13,6 +13,18 @@ daily_partitions = dg.DailyPartitionsDefinition(
     timezone="UTC",
     fmt="%Y-%m-%d",
 )
+
+# The pool of the assets that scan the warehouse: an instance with run-granularity pools
+# (deploy/dagster.yaml) runs at most its limit of their runs at once, however the runs were launched.
+WAREHOUSE_POOL = "warehouse"
+# The run tag of the runs that scan the warehouse, which the instance's run queue limits too.
+WAREHOUSE_SCAN_TAGS = {"cockpit/scan": "warehouse"}
+
+
+def daily_backfill_policy() -> dg.BackfillPolicy:
+    """The backfill policy of every daily asset: `COCKPIT_DAYS_PER_RUN` days per run, else one run."""
+    days = days_per_run()
+    return dg.BackfillPolicy.single_run() if days is None else dg.BackfillPolicy.multi_run(days)
 
 
 def partition_window(context: dg.AssetCheckExecutionContext | dg.AssetExecutionContext) -> Window:

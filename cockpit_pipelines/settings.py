@@ -48,6 +48,7 @@ POLICIES_DIR = package_folder("policies")
 WAREHOUSE_URL_ENV = "COCKPIT_WAREHOUSE_URL"
 BACKUP_URL_ENV = "COCKPIT_BACKUP_URL"
 DEFAULT_PARTITION_START = "2026-01-01"
+DAYS_PER_RUN_ENV = "COCKPIT_DAYS_PER_RUN"
 
 
 def cockpit_home() -> Path:
@@ -77,6 +78,17 @@ def landing_dir() -> Path:
 def partition_start() -> date:
     """First day of the daily partitions (`COCKPIT_PARTITION_START`, YYYY-MM-DD)."""
     return date.fromisoformat(os.environ.get("COCKPIT_PARTITION_START", DEFAULT_PARTITION_START))
+
+
+def days_per_run() -> int | None:
+    """Days of a daily asset's backfill per run (`COCKPIT_DAYS_PER_RUN`, a positive integer); None when
+    unset: a backfill is then one run whatever its length."""
+    value = os.environ.get(DAYS_PER_RUN_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{DAYS_PER_RUN_ENV} must be a positive number of days, not {value!r}")
+    return int(value)
 
 
 def read_yaml(path: Path) -> Any:

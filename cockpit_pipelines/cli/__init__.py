@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from cockpit_pipelines.cli.home import ensure_dagster_home
@@ -119,8 +120,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 # -- demo -----------------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from cockpit_pipelines.cli.demo import DemoOptions, run_demo
 
     if args.days < 1 or args.scale <= 0:
@@ -158,6 +157,8 @@ def _backfill(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     ensure_dagster_home()
+    if args.submit:
+        return _submit(start, end, args)
     with dg.DagsterInstance.get() as instance:
         try:
             report = run_backfill(start, end, instance=instance, select=args.select,
@@ -173,6 +174,32 @@ def _backfill(args: argparse.Namespace) -> int:
     if report.failed_blocking() or not report.success:
         return 1
     return 0
+
+
+# -- worker ---------------------------------------------------------------------------------------
+def cmd_worker(args: argparse.Namespace) -> int:
+    from cockpit_pipelines.cli.worker import run_worker
+
+    return run_worker(args)
+
+
+def _submit(start: date, end: date, args: argparse.Namespace) -> int:
+    """`cockpit backfill --submit`: the backfill created in the instance, followed to its end."""
+    import dagster as dg
+
+    from cockpit_pipelines.cli.submit import follow_backfill, submit_backfill
+
+    with dg.DagsterInstance.get() as instance:
+        try:
+            submitted = submit_backfill(start, end, instance=instance, select=args.select)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"backfill {submitted.backfill_id} submitted to the instance at {os.environ['DAGSTER_HOME']}; "
+              "following it (Ctrl-C stops following, not the backfill)", file=sys.stderr, flush=True)
+        follow_backfill(instance, submitted)
+    print("\n".join(submitted.summary_lines()))
+    return 0 if submitted.success else 1
 
 
 # -- archive / restore ----------------------------------------------------------------------------
@@ -252,7 +279,22 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--revalidate", action="store_true",
                           help="validate every suite, even where a passing validation of the same rows is kept "
                           "(one is kept per table and window while the rows it read are unchanged)")
+    backfill.add_argument("--submit", action="store_true",
+                          help="create the backfill in the instance (DAGSTER_HOME), as the UI does, and follow it: "
+                          "the daemon cuts it into runs of COCKPIT_DAYS_PER_RUN days, the run queue and the run "
+                          "workers execute them (deploy/dagster.yaml); the assets' own checks run in their runs")
     backfill.set_defaults(func=cmd_backfill)
+
+    worker = sub.add_parser("worker", help="a Celery run worker for the instance's run launcher (deploy/dagster.yaml)",
+                            description="Execute the runs the instance (DAGSTER_HOME) sends to the broker "
+                            "COCKPIT_CELERY_BROKER_URL, recording their state in COCKPIT_CELERY_BACKEND_URL.")
+    worker.add_argument("--queue", "-q", default="dagster",
+                        help="the Celery queue to take runs from (default: dagster)")
+    worker.add_argument("--concurrency", "-c", type=int, default=1, help="runs executed at a time (default: 1)")
+    worker.add_argument("--name", "-n", help="the worker's name (NAME@host), distinct per worker on one machine "
+                        "(default: cockpit-<random>)")
+    worker.add_argument("--loglevel", default="INFO", help="Celery's log level (default: INFO)")
+    worker.set_defaults(func=cmd_worker)
 
     archive = sub.add_parser("archive", help="run the retention policies now: archive due rows to Parquet, then delete")
     archive.add_argument("--dry-run", action="store_true", help="report what would be archived per table")

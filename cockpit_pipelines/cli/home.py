@@ -16,8 +16,8 @@ def ensure_dagster_home() -> Path:
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     instance_file = home / "dagster.yaml"
-    if not instance_file.exists():  # local default: SQLite storage under the home; see dagster.yaml.example
-        instance_file.write_text("# local instance written by cockpit (see dagster.yaml.example for production)\n"
+    if not instance_file.exists():  # local default: SQLite storage under the home; see deploy/dagster.yaml
+        instance_file.write_text("# local instance written by cockpit (see deploy/dagster.yaml for production)\n"
                                  "telemetry:\n  enabled: false\n")
     os.environ.setdefault("DAGSTER_HOME", str(home))
     if explicit or CLONE_ROOT is None:

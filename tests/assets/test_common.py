@@ -267,3 +267,15 @@ def test_sql_definitions_insert_into_their_tables(scratch_warehouse: WarehouseRe
     counts = {t: scratch_warehouse.query(f"SELECT COUNT(*) FROM {t}")[0][0] for t in DERIVED_OUTPUTS}
     active = scratch_warehouse.query("SELECT COUNT(*) FROM metadata_standards WHERE is_active = TRUE")[0][0]
     assert counts["rag_metrics_history"] == 3 and counts["compliance_scores"] == 3 * active
+
+
+def test_days_per_run_sets_the_daily_assets_backfill_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit_pipelines.partitions import daily_backfill_policy
+
+    monkeypatch.delenv("COCKPIT_DAYS_PER_RUN", raising=False)
+    assert daily_backfill_policy() == dg.BackfillPolicy.single_run()
+    monkeypatch.setenv("COCKPIT_DAYS_PER_RUN", "7")
+    assert daily_backfill_policy() == dg.BackfillPolicy.multi_run(7)
+    monkeypatch.setenv("COCKPIT_DAYS_PER_RUN", "0")
+    with pytest.raises(ValueError, match="COCKPIT_DAYS_PER_RUN must be a positive number of days"):
+        daily_backfill_policy()
