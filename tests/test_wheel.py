@@ -101,7 +101,7 @@ def test_migrate_and_demo_from_the_wheel(installed: Installed, engine: str) -> N
         status = installed.run("cockpit migrate status", COCKPIT_WAREHOUSE_URL=url).stdout
         assert "pending" not in status, status
         demo = installed.run("cockpit demo --days 1 --scale 0.01", COCKPIT_WAREHOUSE_URL=url)
-        assert "checks: 15/15 passed" in demo.stdout + demo.stderr, demo.stdout[-2000:]
+        assert re.search(r"checks: (\d+)/\1 passed", demo.stdout), demo.stdout[-2000:]
     assert (installed.home / ".cockpit" / "dagster_home" / "dagster.yaml").is_file()
     assert not (installed.package / ".cockpit").exists() and not (installed.elsewhere / ".cockpit").exists()
 

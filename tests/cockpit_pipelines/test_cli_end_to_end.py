@@ -358,7 +358,10 @@ def test_the_commands_succeed_and_summarize_their_checks(pipelines: Callable[[st
         checks = [line for line in out.splitlines() if line.strip().startswith("checks:")]
         assert len(checks) == 1, out
         passed, total = checks[0].split()[1].split("/")
-        assert passed == total and int(total) >= 15, checks
+        # Only warnings may fail on generated data (clock drift beyond its target is generated on purpose).
+        failed = [line.strip() for line in out.splitlines() if " check failed: " in line]
+        assert int(total) >= 18 and int(total) - int(passed) == len(failed), checks
+        assert all(line.startswith("WARN check failed: ") for line in failed), failed
         # Each asset's line gives its rows and its step's time, as the UI shows the step.
         assert all(re.search(rf"materialized {table} +[0-9,]+ rows in [0-9.]+s$", out, re.MULTILINE)
                    for table in KEYS), out
@@ -620,7 +623,8 @@ def test_the_bad_day_runs_alone_and_its_blocking_checks_carry_the_rule_and_the_f
     assert [_window(r) for r in runs] == [(str(a), str(b)) for a, b in windows]
     assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
                                         dg.DagsterRunStatus.SUCCESS]
-    failed = {e.asset_check_key.asset_key.path[-1]: e for e in _check_evaluations(pipeline, runs[1:2]) if not e.passed}
+    failed = {e.asset_check_key.asset_key.path[-1]: e for e in _check_evaluations(pipeline, runs[1:2])
+              if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR}
     assert failed.keys() == RULES.keys()
     for table, (rule, value) in RULES.items():
         check = failed[table]
