@@ -9,7 +9,9 @@ except where a single run is said):
   CSV COPY, a fresh month's partitions built whole; MariaDB: LOAD DATA, a day per transaction); the
   landing zone (Parquet files checked and loaded with their ledger);
 - all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/cli/backfill.py), in
-  a fresh process, on the data just loaded;
+  a fresh process, on the data just loaded; then the same backfill through the production instance and
+  two run workers on this machine (`cockpit backfill --submit`, `--days-per-run` days a run,
+  bench/fanout.py), with each run's fixed cost;
 - archival of usage_events (archive, verify, delete) on that data.
 """
 
@@ -46,6 +48,7 @@ ROLLUP_DAY_ROWS = 500_000
 WINDOW_DAYS = 10
 BACKFILL_DAYS = 365
 ARCHIVE_DAYS = 15
+DAYS_PER_RUN = 30
 GB = 1e9
 LONG_RUN_S = 60.0
 # The figures' names of `cockpit backfill`'s three ways, and `cli_backfill`'s: both suites validated, the
@@ -75,6 +78,9 @@ class Options:
     json_path: Path | None = None
     serving: bool = False
     executions: int = 200
+    days_per_run: int = DAYS_PER_RUN
+    workers: bool = True
+    year_only: bool = False
 
     @property
     def day_rows(self) -> int:
@@ -100,13 +106,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "seeds' targets, idle and during a backfill, on --backfill-days of generated data")
     parser.add_argument("--executions", type=int, default=200,
                         help="--serving: executions of each query per series (drawn parameters)")
+    parser.add_argument("--days-per-run", type=int, default=DAYS_PER_RUN,
+                        help="days a run of the backfill through the run workers (COCKPIT_DAYS_PER_RUN)")
+    parser.add_argument("--no-workers", dest="workers", action="store_false",
+                        help="skip the backfill through the run workers (RabbitMQ, Redis, a daemon, two workers)")
+    parser.add_argument("--year-only", action="store_true",
+                        help="only the year: loads, the backfill in process and through the run workers, archival")
 
 
 def options_from(args: argparse.Namespace) -> Options:
     return Options(scale=args.scale, repeat=args.repeat, window_days=args.window_days,
                    backfill_days=args.backfill_days, pg_url=args.pg_url, mariadb_url=args.mariadb_url,
                    mariadb=args.mariadb, backfill_assets=tuple(args.backfill_assets), json_path=args.json_path,
-                   serving=args.serving, executions=args.executions)
+                   serving=args.serving, executions=args.executions, days_per_run=args.days_per_run,
+                   workers=args.workers, year_only=args.year_only)
 
 
 def median_of(runs: list[float]) -> float:
@@ -209,6 +222,12 @@ def year_scenario(server: Server, options: Options, first: date, progress: Progr
         out["backfill"] = worker("backfill", first.isoformat(), last.isoformat(), *options.backfill_assets, env=env)
         out["backfill"]["process_s"] = time.perf_counter() - started
         progress.advance(label=f"backfill {out['backfill']['seconds']:.0f}s")
+        if options.workers:
+            from bench.fanout import workers_backfill
+
+            out["workers"] = workers_backfill(server, url, first, last, options.days_per_run,
+                                              options.backfill_assets)
+            progress.advance(label=f"through run workers {out['workers'].get('seconds', 0):.0f}s")
         if archiver is None:
             out["archival_unavailable"] = "not available: cockpit_pipelines.archive is not there"
         else:
@@ -350,6 +369,26 @@ def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} rows/s"
 
 
+def _workers_rows(w: dict[str, Any], in_process: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """The backfill through the run workers (bench/fanout.py)."""
+    if "unavailable" in w:
+        return [("the backfill through run workers", w["unavailable"], "-")]
+    runs = len(w["runs"])
+    against = f" = {w['seconds'] / in_process['process_s']:.2f}x in process" if in_process else ""
+    return [
+        (f"the same, through {w['workers']} run workers on this machine ({w['days_per_run']} day(s) a run)", "", ""),
+        ("  cockpit backfill --submit (submitted, every run done)", f"{_seconds(w['seconds'])}{against}", "-"),
+        ("  runs, on each worker", f"{runs}: " + " / ".join(str(n) for n in w["runs_per_worker"].values()), "-"),
+        ("  the runs' steps, summed", _seconds(w["steps_s"]), "-"),
+        ("  fixed cost a run, median (min-max)",
+         f"{_seconds(w['fixed_s'])} ({w['fixed_min_s']:.2f}-{w['fixed_max_s']:.2f})", "-"),
+        ("    launch to start / in the run besides its steps", f"{w['launch_s']:.2f} s / {w['in_run_s']:.2f} s", "-"),
+        ("  once: submission to the first launch / last run to the end",
+         f"{w['first_launch_s']:.2f} s / {w['after_last_s']:.2f} s", "-"),
+        ("  the deployment's start (daemon, workers ready)", _seconds(w["ready_s"]), "-"),
+    ]
+
+
 def report_lines(figures: dict[str, Any]) -> list[str]:
     """The figures as a text table: PostgreSQL and MariaDB side by side, then the targets."""
     params = figures["parameters"]
@@ -423,6 +462,8 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         rows.append(("  run_backfill", _seconds(b["seconds"]), "-"))
         rows.append(("  the process (imports, definitions, run)", _seconds(b["process_s"]), "-"))
         rows.append(("  checks passed", f"{b['checks_passed']}/{b['checks_total']}", "-"))
+    if "workers" in year:
+        rows.extend(_workers_rows(year["workers"], year.get("backfill")))
     if "archival" in year:
         a = year["archival"]
         rows.append((f"archival of usage_events, {a['days']} days (archive, verify, delete)", "", ""))
@@ -453,7 +494,7 @@ def run(options: Options) -> dict[str, Any]:
     rollup_first = yesterday - timedelta(days=options.window_days - 1)
     # The rollups run in this process: its daily partitions must hold their days (the backfill runs in a
     # process of its own, whose partitions start with the backfill).
-    if rollup_first < partition_start():
+    if rollup_first < partition_start() and not options.year_only:
         raise SystemExit(f"the daily partitions start on {partition_start()} (COCKPIT_PARTITION_START), after "
                          f"{rollup_first}, the first day of the rollup window")
     from bench.scratch import ServerUnavailable, mariadb_server, postgres_server
@@ -463,7 +504,7 @@ def run(options: Options) -> dict[str, Any]:
     notes = [f"PostgreSQL: scratch databases on {pg.label}"]
     maria: Server | None = None
     maria_version = None
-    if options.mariadb:
+    if options.mariadb and not options.year_only:
         maria = mariadb_server(options.mariadb_url)
         try:
             maria_version = maria.check()
@@ -473,6 +514,7 @@ def run(options: Options) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "parameters": {"scale": options.scale, "repeat": options.repeat, "window_days": options.window_days,
                        "backfill_days": options.backfill_days, "rollup_day_rows": options.day_rows,
+                       "days_per_run": options.days_per_run, "year_only": options.year_only,
                        "backfill_assets": list(options.backfill_assets) or "all",
                        "rollup_first_day": rollup_first.isoformat(), "backfill_first_day": year_first.isoformat(),
                        "started_at": datetime.now(UTC).isoformat(timespec="seconds")},
@@ -484,10 +526,11 @@ def run(options: Options) -> dict[str, Any]:
         notes.append("MariaDB compares the same usage_hourly rows: counts, sums, average and p50/p95/p99 latency; "
                      "MariaDB has no ordered-set percentile aggregate, so sql/analytics/mysql/usage_hourly.sql "
                      "computes the percentiles as PERCENTILE_CONT window functions carried into the GROUP BY")
-    steps = 5 + (3 if maria else 0) + 3
+    steps = (0 if options.year_only else 5 + (3 if maria else 0)) + 3 + options.workers
     started = time.perf_counter()
     with Progress("bench", total=steps, unit="step") as progress:
-        figures["rollup"]["postgresql"] = rollup_scenario(pg, options, rollup_first, progress)
+        if not options.year_only:
+            figures["rollup"]["postgresql"] = rollup_scenario(pg, options, rollup_first, progress)
         if maria:
             figures["rollup"]["mariadb"] = rollup_scenario(maria, options, rollup_first, progress)
         figures["year"] = year_scenario(pg, options, year_first, progress)
@@ -497,7 +540,9 @@ def run(options: Options) -> dict[str, Any]:
             if options.repeat > 1 and len(rollup[label]["asset_runs"]) == 1:
                 notes.append(f"{engine} rollup {label}: one run each (a warm-up run took over {LONG_RUN_S:.0f} s), "
                              "pandas: one run")
-    notes.append("pandas over the window: one run (it takes tens of seconds and gigabytes)")
+    if not options.year_only:
+        notes.append("pandas over the window: one run (it takes tens of seconds and gigabytes)")
+    notes.append(f"load average (1, 5, 15 min) at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     figures["targets"] = targets(figures)
     if options.json_path:
         options.json_path.write_text(json.dumps(figures, indent=2, default=str) + "\n")

@@ -116,13 +116,15 @@ def mariadb_server(url: str | None) -> Server:
 
 
 @contextlib.contextmanager
-def scratch_database(server: Server, purpose: str) -> Iterator[Engine]:
-    """A fresh, migrated database `cockpit_bench_<purpose>_<random>` on the server, dropped on exit."""
+def scratch_database(server: Server, purpose: str, *, migrate: bool = True) -> Iterator[Engine]:
+    """A fresh database `cockpit_bench_<purpose>_<random>` on the server, migrated (or left empty, e.g. for
+    Dagster's storage), dropped on exit."""
     name = f"cockpit_bench_{purpose}_{uuid.uuid4().hex[:8]}"
     url = server.create(name)
     try:
         engine = engine_for(url)
-        MigrationRunner(engine).migrate(log=lambda _line: None)
+        if migrate:
+            MigrationRunner(engine).migrate(log=lambda _line: None)
         yield engine
     finally:
         server.drop(name)
