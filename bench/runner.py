@@ -74,6 +74,7 @@ class Options:
     pg_url: str | None = None
     mariadb_url: str | None = None
     mariadb: bool = True
+    postgres: bool = True
     backfill_assets: tuple[str, ...] = ()
     json_path: Path | None = None
     serving: bool = False
@@ -99,6 +100,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: 127.0.0.1:5432 when reachable, else the embedded server)")
     parser.add_argument("--mariadb-url", help="a database URL of the MariaDB/MySQL server (default 127.0.0.1:3306)")
     parser.add_argument("--no-mariadb", dest="mariadb", action="store_false", help="skip the MariaDB figures")
+    parser.add_argument("--no-postgres", dest="postgres", action="store_false",
+                        help="--serving: skip the PostgreSQL figures (MariaDB only)")
     parser.add_argument("--backfill-assets", nargs="+", default=[], metavar="ASSET",
                         help="backfill only these daily assets (default: every one)")
     parser.add_argument("--serving", action="store_true",
@@ -117,9 +120,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def options_from(args: argparse.Namespace) -> Options:
     return Options(scale=args.scale, repeat=args.repeat, window_days=args.window_days,
                    backfill_days=args.backfill_days, pg_url=args.pg_url, mariadb_url=args.mariadb_url,
-                   mariadb=args.mariadb, backfill_assets=tuple(args.backfill_assets), json_path=args.json_path,
-                   serving=args.serving, executions=args.executions, days_per_run=args.days_per_run,
-                   workers=args.workers, year_only=args.year_only)
+                   mariadb=args.mariadb, postgres=args.postgres, backfill_assets=tuple(args.backfill_assets),
+                   json_path=args.json_path, serving=args.serving, executions=args.executions,
+                   days_per_run=args.days_per_run, workers=args.workers, year_only=args.year_only)
 
 
 def median_of(runs: list[float]) -> float:
@@ -558,7 +561,7 @@ def serving_run(options: Options) -> dict[str, Any]:
 
     last = today_utc() - timedelta(days=1)
     first = last - timedelta(days=options.backfill_days - 1)
-    servers = [postgres_server(options.pg_url)]
+    servers = [postgres_server(options.pg_url)] if options.postgres else []
     notes: list[str] = []
     if options.mariadb:
         maria = mariadb_server(options.mariadb_url)
@@ -617,6 +620,8 @@ def serving_report(figures: dict[str, Any]) -> list[str]:
 def main(args: argparse.Namespace) -> int:
     """`cockpit bench`: run, print the table; exit 0 (targets are reported, not enforced)."""
     options = options_from(args)
+    if not options.postgres and not options.serving:
+        raise SystemExit("cockpit bench: --no-postgres is for --serving (the other figures compare against PostgreSQL)")
     if options.serving:
         print("\n".join(serving_report(serving_run(options))))
         return 0

@@ -162,20 +162,64 @@ def explain(engine: Engine, query: DashboardQuery, params: dict[str, Any]) -> tu
     sql = render_literals(query.sql, params, engine.family)
     if engine.family == "postgresql":
         plan = "\n".join(r[0] for r in engine.query(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
-        findings = [f"sequential scan of raw table {m}" for m in
-                    sorted({_parent(t) for t in re.findall(r"Seq Scan on (\w+)", plan)} & RAW)]
-        for table in sorted(PARTITIONED):
-            scanned = set(re.findall(rf"on ({table}_\w+)", plan))
-            total = engine.scalar("SELECT COUNT(*) FROM pg_inherits WHERE inhparent = CAST(:t AS regclass)",
-                                  {"t": table})
-            if total and len(scanned) >= total > 2:
-                findings.append(f"every partition of {table} scanned ({len(scanned)} of {total}): no pruning")
+        partitions = {table: engine.scalar("SELECT COUNT(*) FROM pg_inherits WHERE inhparent = CAST(:t AS regclass)",
+                                           {"t": table}) for table in sorted(PARTITIONED)}
+        findings = plan_findings(plan, partitions)
     else:
         rows = engine.query(f"EXPLAIN {sql}")
         plan = "\n".join("\t".join("" if v is None else str(v) for v in row) for row in rows)
         findings = [f"full scan of raw table {row[2]}" for row in rows
                     if row[3] == "ALL" and row[2] in RAW and (row[8] or 0) > 1000]
     return plan, findings
+
+
+def plan_findings(plan: str, partitions: dict[str, int]) -> list[str]:
+    """The findings of a PostgreSQL `EXPLAIN (ANALYZE)` text: a raw table read by a sequential scan, or every
+    partition of a partitioned one (`partitions`: table -> its partition count) scanned.
+
+    Only executed nodes count: a node marked never executed read nothing, and a sequential scan of a
+    default partition that read no row (none returned, none removed by a filter) is the empty catch-all
+    the planner cannot prune, not a scan of the table's rows."""
+    seq_scanned: set[str] = set()
+    scanned: set[str] = set()
+    for node in _plan_nodes(plan):
+        head = node[0]
+        if "(never executed)" in head:
+            continue
+        relation = re.search(r" on (\w+)", head)
+        if not relation:
+            continue
+        name = relation.group(1)
+        scanned.add(name)
+        if "Seq Scan on " in head and not (name.endswith("_default") and _rows_read(node) == 0):
+            seq_scanned.add(_parent(name))
+    findings = [f"sequential scan of raw table {t}" for t in sorted(seq_scanned & RAW)]
+    for table, total in sorted(partitions.items()):
+        hit = {name for name in scanned if _parent(name) == table and name != table}
+        if total and len(hit) >= total > 2:
+            findings.append(f"every partition of {table} scanned ({len(hit)} of {total}): no pruning")
+    return findings
+
+
+def _plan_nodes(plan: str) -> list[list[str]]:
+    """The plan's nodes, each its line (the one with its cost) and the detail lines under it."""
+    nodes: list[list[str]] = []
+    for line in plan.splitlines():
+        if "(cost=" in line or not nodes:
+            nodes.append([line])
+        else:
+            nodes[-1].append(line)
+    return nodes
+
+
+def _rows_read(node: list[str]) -> int:
+    """Rows a scan node read over all its loops: those it returned and those its filter removed (both shown
+    per loop)."""
+    actual = re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)", node[0])
+    if not actual:
+        return -1
+    removed = sum(int(n) for line in node[1:] for n in re.findall(r"Rows Removed by Filter: (\d+)", line))
+    return (int(actual.group(1)) + removed) * int(actual.group(2))
 
 
 def _parent(name: str) -> str:

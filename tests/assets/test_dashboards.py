@@ -31,6 +31,7 @@ from cockpit_pipelines.windows import Window
 FIRST, LAST = date(2026, 3, 1), date(2026, 3, 10)
 AS_OF = datetime(2026, 3, 10, 18)  # an hour boundary inside the last day
 SCALE = 0.02
+EDGE_CORRELATION = "00000000-0000-4000-c000-000000000001"  # strong, in the hour before AS_OF, with an old event
 ANALYTICS = [rag.rag_metrics_history_asset, usage.usage_hourly_asset, usage.usage_daily_asset,
              usage.usage_monthly_asset, usage.token_usage_daily_asset, telemetry.metrics_hourly_asset,
              governance.compliance_scores_asset, reports.high_impact_changes_asset, reports.clock_drift_daily_asset,
@@ -117,6 +118,7 @@ def served(module_warehouse: WarehouseResource) -> Iterator[tuple[WarehouseResou
     warehouse = module_warehouse
     generate(warehouse.engine, FIRST, (LAST - FIRST).days + 1, scale=SCALE, seed=5)
     _add_edge_changes(warehouse)
+    _add_edge_correlations(warehouse)
     result = materialize(ANALYTICS, warehouse, FIRST, LAST)
     assert result.success
     yield warehouse, result
@@ -141,6 +143,28 @@ def _add_edge_changes(warehouse: WarehouseResource) -> None:
         "propagation_type": ["full"] * 15, "status": ["SUCCESS"] * 15, "token_cost": costs,
         "duration_ms": [10, 11, 12, 13, None] * 3, "created_at": [at + timedelta(minutes=1)] * 15},
         schema_overrides={"token_cost": pl.Int64}))
+
+
+def _add_edge_correlations(warehouse: WarehouseResource) -> None:
+    """Strong correlations of the hour before AS_OF the generator does not make: one between an event of the
+    first day and one of the last (found outside the window's partitions), one with an event that does not
+    exist (no row, as in the seed's join)."""
+    cast = "CAST(id AS CHAR(36))" if warehouse.engine_family() == "mysql" else "CAST(id AS text)"
+
+    def event(start: datetime, end: datetime) -> str:
+        return warehouse.query(f"SELECT MIN({cast}) FROM events WHERE timestamp >= :start AND timestamp < :end",
+                               {"start": start, "end": end})[0][0]
+
+    first = datetime.combine(FIRST, datetime.min.time())
+    old = event(first, first + timedelta(days=1))
+    recent = event(AS_OF - timedelta(hours=3), AS_OF - timedelta(hours=2))
+    missing = "00000000-0000-4000-b000-000000000000"
+    at = AS_OF - timedelta(minutes=30)
+    insert(warehouse, "correlations", pl.DataFrame({
+        "id": [EDGE_CORRELATION, "00000000-0000-4000-c000-000000000002"],
+        "timestamp": [at, at], "correlation_type": ["causal", "causal"], "primary_event_id": [old, missing],
+        "related_event_id": [recent, recent], "strength": [0.99, 0.98], "confidence": [0.9, 0.9],
+        "tenant_id": ["edge", "edge"], "metadata": [None, None], "created_at": [at, at]}))
 
 
 def test_reports_equal_their_sql_definitions(served: tuple[WarehouseResource, Any]) -> None:
@@ -229,9 +253,14 @@ def test_every_dashboard_query_runs_and_matches_the_raw_rows(served: tuple[Wareh
     strong = _run(warehouse, "cross_module_correlation", as_of=as_of)
     want = correlations.filter((pl.col("timestamp") >= as_of - timedelta(hours=1)) & (pl.col("timestamp") < as_of)
                                & (pl.col("strength") > 0.8))
-    want = want.filter(pl.col("primary_event_id").is_in(raw_events["id"].implode())
-                       & pl.col("related_event_id").is_in(raw_events["id"].implode()))
-    assert sorted(strong["primary_event"].to_list()) == sorted(want["primary_event_id"].to_list())
+    types = raw_events.select("id", "event_type")
+    want = (want.join(types.rename({"id": "primary_event_id", "event_type": "primary_type"}), on="primary_event_id")
+            .join(types.rename({"id": "related_event_id", "event_type": "related_type"}), on="related_event_id")
+            .sort(["strength", "id"], descending=[True, False]))
+    assert strong.select("primary_event", "primary_type", "related_event", "related_type").rows() == want.select(
+        "primary_event_id", "primary_type", "related_event_id", "related_type").rows()
+    edge = correlations.filter(pl.col("id") == EDGE_CORRELATION)["primary_event_id"][0]
+    assert edge in strong["primary_event"].to_list()  # an event of the first day, outside the window's partitions
 
     violations = _raw(warehouse, "metadata_violations", "id, status, detected_at")
     opened = _run(warehouse, "open_violations", as_of=as_of)

@@ -1,0 +1,3 @@
+-- domain: telemetry
+-- seed: 004
+-- description: Nothing on the MySQL family
