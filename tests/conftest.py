@@ -26,6 +26,18 @@ PG_ADMIN = f"host={PG_HOST} port=5432 user=postgres dbname=postgres"
 MARIADB_HOST = os.environ.get("COCKPIT_TEST_MARIADB_HOST", "127.0.0.1")
 MARIADB = {"host": MARIADB_HOST, "port": 3306, "user": "root", "password": ""}
 ENGINES = ("embedded", "postgres", "mariadb")
+# derived table -> its key (CONTRACTS.md "Derived tables"), and the columns that differ between two builds
+# of the same rows: what two warehouses are compared on
+DERIVED_KEYS: dict[str, list[str]] = {
+    "rag_metrics_history": ["date"],
+    "usage_hourly": ["bucket", "org_id", "project_id", "model"],
+    "usage_daily": ["bucket", "org_id", "project_id", "model", "user_id"],
+    "usage_monthly": ["bucket", "org_id", "project_id", "model"],
+    "token_usage_daily": ["usage_date", "project_id", "provider"],
+    "metrics_hourly": ["bucket", "asset_id", "metric_type", "metric_name", "tenant_id"],
+    "compliance_scores": ["score_date", "standard_id"],
+}
+VOLATILE = ("id", "computed_at", "user_key")
 
 
 @pytest.fixture(scope="session", autouse=True)

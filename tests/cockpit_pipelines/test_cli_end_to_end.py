@@ -40,7 +40,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 import pytest
-from conftest import REPO_ROOT, fresh_database
+from conftest import DERIVED_KEYS, REPO_ROOT, VOLATILE, fresh_database
 
 from cockpit_pipelines.cli.backfill import BACKFILL_TAG
 from cockpit_pipelines.engines import Engine, engine_for
@@ -57,18 +57,7 @@ DAY = timedelta(days=1)
 UNKNOWN_PROJECT = "00000000-0000-4000-8000-000000000bad"
 UNUSED_STANDARD, RETIRED_STANDARD = "xx-900-unused", "xx-901-retired"  # added before the bad backfill
 
-# derived table -> its key (CONTRACTS.md "Derived tables")
-KEYS: dict[str, list[str]] = {
-    "rag_metrics_history": ["date"],
-    "usage_hourly": ["bucket", "org_id", "project_id", "model"],
-    "usage_daily": ["bucket", "org_id", "project_id", "model", "user_id"],
-    "usage_monthly": ["bucket", "org_id", "project_id", "model"],
-    "token_usage_daily": ["usage_date", "project_id", "provider"],
-    "metrics_hourly": ["bucket", "asset_id", "metric_type", "metric_name", "tenant_id"],
-    "compliance_scores": ["score_date", "standard_id"],
-}
-# columns that differ between two builds of the same rows
-VOLATILE = ("id", "computed_at", "user_key")
+KEYS = DERIVED_KEYS
 DAY_COLUMN = {"rag_metrics_history": "date", "token_usage_daily": "usage_date", "compliance_scores": "score_date"}
 
 # The seeds' SQL for PostgreSQL, from CONTRACTS.md, for the UTC days :first..:last (inclusive).

@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from conftest import REPO_ROOT, fresh_database, migrated
+from conftest import DERIVED_KEYS, REPO_ROOT, VOLATILE, fresh_database, migrated
 
 from bench.deployment import Deployment, deployment, services_missing
 from cockpit_pipelines.engines import engine_for
@@ -41,17 +41,7 @@ DAYS = 28
 LAST = FIRST + timedelta(days=DAYS - 1)
 SCALE, SEED = 0.01, 5
 DAYS_PER_RUN = 7
-# derived table -> its key; columns that differ between two builds of the same rows
-DERIVED = {
-    "rag_metrics_history": ["date"],
-    "usage_hourly": ["bucket", "org_id", "project_id", "model"],
-    "usage_daily": ["bucket", "org_id", "project_id", "model", "user_id"],
-    "usage_monthly": ["bucket", "org_id", "project_id", "model"],
-    "token_usage_daily": ["usage_date", "project_id", "provider"],
-    "metrics_hourly": ["bucket", "asset_id", "metric_type", "metric_name", "tenant_id"],
-    "compliance_scores": ["score_date", "standard_id"],
-}
-VOLATILE = ("id", "computed_at", "user_key")
+DERIVED = DERIVED_KEYS
 USAGE = ("usage_hourly", "usage_daily", "usage_monthly")
 FAST = {"run_monitoring": {"poll_interval_seconds": 2, "start_timeout_seconds": 180},
         "run_coordinator": {"config": {"dequeue_interval_seconds": 1}}}
