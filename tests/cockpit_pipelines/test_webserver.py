@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from new_user import free_port
 
 from cockpit_pipelines.contracts import contracts
 
@@ -36,12 +36,6 @@ QUERY = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _graphql(port: int) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
@@ -54,7 +48,7 @@ def _graphql(port: int) -> dict:
 
 @pytest.mark.slow
 def test_webserver_lists_the_schema_raw_and_analytics_assets(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     webserver = Path(sys.executable).parent / "dagster-webserver"
     log = (tmp_path / "webserver.log").open("w")
     process = subprocess.Popen(
