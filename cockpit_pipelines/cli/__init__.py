@@ -11,17 +11,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from cockpit_pipelines.cli.home import ensure_dagster_home
+from cockpit_pipelines.cli.home import configured_warehouse, ensure_dagster_home
 from cockpit_pipelines.settings import CLONE_ROOT, WAREHOUSE_URL_ENV, cockpit_home, landing_dir
 from cockpit_pipelines.utc import day_range
 
 BENCH_HELP = "benchmark the pipeline against the database's own SQL, in scratch databases"
-
-
-def _engine():
-    from cockpit_pipelines.engines import engine_for
-
-    return engine_for(None)
 
 
 # -- migrate --------------------------------------------------------------------------------------
@@ -29,9 +23,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from cockpit_pipelines.contracts import compare, contracts
     from cockpit_pipelines.migrations import MigrationRunner
 
-    engine = _engine()
+    engine = configured_warehouse()
     runner = MigrationRunner(engine)
-    print(f"warehouse: {engine.describe()} ({engine.name})", file=sys.stderr)
     action = args.action or "up"
     if action == "status":
         rows = runner.status()
@@ -98,15 +91,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
 # -- ingest ---------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Load every landing file under DIR now, as `landing_zone_sensor` would; 1 when any file failed."""
-    from cockpit_pipelines.engines import engine_for
     from cockpit_pipelines.landing import ingest_paths, landing_files
 
     directory = Path(args.directory) if args.directory else landing_dir()
     if not directory.is_dir():
         print(f"error: landing directory {directory} does not exist", file=sys.stderr)
         return 2
-    engine = engine_for(None)
-    print(f"warehouse: {engine.describe()} ({engine.name}); landing zone: {directory}", file=sys.stderr)
+    engine = configured_warehouse(f"landing zone: {directory}")
     results = ingest_paths(engine, [path for _, path in landing_files(directory)])
     for result in results:
         print(result.summary())

@@ -17,7 +17,8 @@ from cockpit_pipelines.archive import (
     run_retention,
 )
 from cockpit_pipelines.archive.store import ArchiveStore
-from cockpit_pipelines.engines import Engine, engine_for
+from cockpit_pipelines.cli.home import configured_warehouse
+from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.utc import day_range, parse_instant
 
 
@@ -34,9 +35,8 @@ def parse_keep(values: list[str] | None) -> dict[str, str]:
 
 def _warehouse_and_archive() -> tuple[Engine, ArchiveStore]:
     """The configured warehouse and archive, named on stderr."""
-    engine, store = engine_for(None), ArchiveStore()
-    print(f"warehouse: {engine.describe()} ({engine.name}); archive: {store.root}", file=sys.stderr)
-    return engine, store
+    store = ArchiveStore()
+    return configured_warehouse(f"archive: {store.root}"), store
 
 
 def run_archive(args: argparse.Namespace) -> int:

@@ -11,8 +11,7 @@ import dagster as dg
 from cockpit_pipelines.assets.backup import BACKUP_KEY, backup_restores_identically, warehouse_backup
 from cockpit_pipelines.backup import BackupError, latest_backup, restore_into
 from cockpit_pipelines.cli.backfill import QUIET
-from cockpit_pipelines.cli.home import ensure_dagster_home
-from cockpit_pipelines.engines import engine_for
+from cockpit_pipelines.cli.home import configured_warehouse, ensure_dagster_home
 from cockpit_pipelines.resources import warehouse_from_env
 from cockpit_pipelines.utc import today_utc
 
@@ -21,8 +20,7 @@ def run_backup(args: argparse.Namespace) -> int:
     """Materialize today's partition of backup/warehouse with its check, in process, recorded in the
     instance (so the run is in the UI); 1 when the backup or its check failed."""
     day = today_utc()
-    engine = engine_for(None)
-    print(f"warehouse: {engine.describe()} ({engine.name}); backup of {day}", file=sys.stderr)
+    configured_warehouse(f"backup of {day}")
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
         result = dg.materialize(
@@ -57,8 +55,7 @@ def run_backup_restore(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"error: --date {args.date!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
         return 2
-    engine = engine_for(None)
-    print(f"warehouse: {engine.describe()} ({engine.name})", file=sys.stderr)
+    engine = configured_warehouse()
     backup = latest_backup(engine, day)
     if backup is None:
         print(f"error: no backup of {day} in {engine.describe()}'s warehouse_backups (pruned ones are gone)",

@@ -1,11 +1,16 @@
-"""The Dagster instance the commands and `dagster dev` share."""
+"""What the commands share: the Dagster instance (with `dagster dev`), and the warehouse they name."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cockpit_pipelines.settings import CLONE_ROOT, dagster_home
+
+if TYPE_CHECKING:
+    from cockpit_pipelines.engines import Engine
 
 
 def ensure_dagster_home() -> Path:
@@ -27,3 +32,13 @@ def ensure_dagster_home() -> Path:
     if not env_file.exists():
         env_file.write_text("# written by cockpit: the Dagster instance shared by the CLI and `dagster dev`\n" + line)
     return home
+
+
+def configured_warehouse(detail: str = "") -> Engine:
+    """The configured warehouse (COCKPIT_WAREHOUSE_URL, else the embedded server), named on stderr with what
+    the command works on beside it (`detail`)."""
+    from cockpit_pipelines.engines import engine_for
+
+    engine = engine_for(None)
+    print(f"warehouse: {engine.describe()} ({engine.name}){'; ' + detail if detail else ''}", file=sys.stderr)
+    return engine
