@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from cockpit_pipelines.engines.sqltext import parameter_names
+from cockpit_pipelines.engines.sqltext import parameter_names, split_header
 from cockpit_pipelines.settings import SQL_DIR, package_files
 
 DASHBOARDS_DIR = SQL_DIR / "dashboards"
 FAMILIES = ("postgresql", "mysql")
 CLASSES = ("recent", "aggregate")
 HEADER_KEYS = ("dashboard", "seed", "class", "targets", "params")
-_HEADER = re.compile(r"^--\s*(\w+):\s*(.*?)\s*$")
 _TARGET = re.compile(r"^p(\d{1,2}) < (\d+(?:\.\d+)?) ms \((.+)\)$")
 
 
@@ -78,14 +77,7 @@ def load_dashboard(name: str, family: str) -> DashboardQuery:
     path = DASHBOARDS_DIR / family / f"{name}.sql"
     if not path.is_file():
         raise DashboardError(f"no dashboard query {name!r} for {family}: {path} does not exist")
-    header: dict[str, str] = {}
-    body: list[str] = []
-    for line in path.read_text().splitlines():
-        match = _HEADER.match(line) if not body else None
-        if match:
-            header[match.group(1)] = match.group(2)
-        elif line.strip():
-            body.append(line)
+    header, sql = split_header(path.read_text())
     missing = [key for key in HEADER_KEYS if key not in header]
     if missing:
         raise DashboardError(f"{path}: header lacks {missing} (lines `-- key: value` before the query)")
@@ -98,7 +90,6 @@ def load_dashboard(name: str, family: str) -> DashboardQuery:
             raise DashboardError(f"{path}: target {text.strip()!r} is not `pNN < X ms (where it comes from)`")
         targets.append(Target(int(found.group(1)), float(found.group(2)), found.group(3)))
     params = dict(_param_doc(path, item) for item in header["params"].split(";") if item.strip())
-    sql = "\n".join(body)
     used = parameter_names(sql)
     if used != set(params):
         raise DashboardError(f"{path}: the query uses parameters {sorted(used)}, the header names {sorted(params)}")

@@ -22,14 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from cockpit_pipelines.engines.base import Engine
-from cockpit_pipelines.engines.sqltext import Statement, split_statements
+from cockpit_pipelines.engines.sqltext import Statement, split_header, split_statements
 from cockpit_pipelines.progress import Log
 from cockpit_pipelines.settings import SQL_DIR, package_files
 
 HISTORY_TABLE = "cockpit_schema_history"
 LOCK_NAME = "cockpit_migrate"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.up\.sql$")
-_HEADER = re.compile(r"^--\s*(domain|seed|description):\s*(.*?)\s*$")
 
 
 
@@ -90,12 +89,7 @@ def discover(family: str, directory: Path | None = None) -> list[Migration]:
         if not match:
             raise MigrationError(f"{path}: migration files are named NNNN_slug.up.sql")
         version, slug = match.groups()
-        header: dict[str, str] = {}
-        for line in path.read_text().splitlines():
-            if not line.startswith("--"):
-                break
-            if m := _HEADER.match(line):
-                header[m.group(1)] = m.group(2)
+        header, _ = split_header(path.read_text())
         if "domain" not in header:
             raise MigrationError(f"{path}: missing the '-- domain: …' header line")
         down = path.with_name(f"{version}_{slug}.down.sql")

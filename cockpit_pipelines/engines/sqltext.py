@@ -12,6 +12,7 @@ from typing import Any
 from cockpit_pipelines.utc import naive_utc
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_HEADER_FIELD = re.compile(r"^\s*--\s*(\w+):\s*(.*?)\s*$")
 
 
 def to_pyformat(sql: str, params: Mapping[str, Any] | None) -> str:
@@ -19,6 +20,20 @@ def to_pyformat(sql: str, params: Mapping[str, Any] | None) -> str:
     if not params:
         return sql
     return _PARAM.sub(lambda m: f"%({m.group(1)})s", sql.replace("%", "%%"))
+
+
+def split_header(text: str) -> tuple[dict[str, str], str]:
+    """A SQL file's header and the text after it. The header is the file's leading run of `--` comment
+    lines (a blank line or a statement ends it); its `-- key: value` lines are its fields, the last of
+    a repeated key winning."""
+    lines = text.splitlines()
+    fields: dict[str, str] = {}
+    end = 0
+    while end < len(lines) and lines[end].lstrip().startswith("--"):
+        if found := _HEADER_FIELD.match(lines[end]):
+            fields[found.group(1)] = found.group(2)
+        end += 1
+    return fields, "\n".join(lines[end:])
 
 
 def parameter_names(sql: str) -> set[str]:

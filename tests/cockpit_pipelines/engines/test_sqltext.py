@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from cockpit_pipelines.engines import engine_for
-from cockpit_pipelines.engines.sqltext import sql_literal, to_pyformat, utc_bound
+from cockpit_pipelines.engines.sqltext import split_header, sql_literal, to_pyformat, utc_bound
 
 START, END = datetime(2026, 10, 1), datetime(2026, 10, 2)
 ROWS = ["2026-09-30 23:59:59+00", "2026-10-01 00:00:00+00", "2026-10-01 23:59:59+00", "2026-10-02 00:00:00+00"]
@@ -55,3 +55,12 @@ def test_a_timestamptz_bound_is_utc_in_any_session_and_prunes_when_planned(parti
     assert "bounded_09" not in plan
     assert "Subplans Removed" not in plan
     assert "timestamp without time zone" not in plan
+
+
+def test_a_header_is_the_leading_comment_lines_and_its_fields_are_key_value_lines() -> None:
+    text = ("-- domain: usage\n-- A note of the header: not a field (a space before the colon)\n"
+            "--seed: 003\n-- seed: 003b\n\n-- later: not the header\nSELECT 1 -- x: y\n")
+    fields, rest = split_header(text)
+    assert fields == {"domain": "usage", "seed": "003b"}
+    assert rest == "\n-- later: not the header\nSELECT 1 -- x: y"
+    assert split_header("SELECT :a") == ({}, "SELECT :a")
