@@ -1,9 +1,10 @@
 """Operations: the daily full backup of the warehouse (seed 003 §8.1), verified by a restore.
 
 `backup/warehouse` dumps the whole warehouse (cockpit_pipelines/backup.py: pg_dump custom format, or
-mariadb-dump) into COCKPIT_BACKUP_URL, records the archive in warehouse_backups, and prunes the archives
-older than the retention period (policies/retention.yaml, `backups`). Its blocking check restores the
-archive into a scratch database and compares every table with the dump's snapshot. A partition is the
+mariadb-dump) into COCKPIT_BACKUP_URL, records the archive in warehouse_backups and in a manifest beside
+it, and prunes the archives older than the retention period (policies/retention.yaml, `backups`). Its
+blocking check compares the manifest with the row, restores the archive into a scratch database and
+compares every table with the dump's snapshot. A partition is the
 UTC day a backup is filed under; today's exists, so `cockpit backup` and the 04:00 UTC schedule back up
 the current state as today's.
 """
@@ -15,7 +16,14 @@ import dagster as dg
 
 from cockpit_pipelines.archive.policies import load_settings
 from cockpit_pipelines.assets.schema import schema_key
-from cockpit_pipelines.backup import BackupError, latest_backup, prune_backups, take_backup, verify_backup
+from cockpit_pipelines.backup import (
+    BackupError,
+    latest_backup,
+    manifest_of,
+    prune_backups,
+    take_backup,
+    verify_backup,
+)
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
@@ -39,8 +47,10 @@ backup_partitions = dg.DailyPartitionsDefinition(
     tags={"domain": "operations"},
     description="Full backup of the warehouse (seed 003 §8.1): a pg_dump custom-format archive (PostgreSQL) or a "
     "mariadb-dump --single-transaction file (MySQL family) under COCKPIT_BACKUP_URL, written under a temporary "
-    "name, fsynced and renamed, recorded in warehouse_backups with its size, SHA-256 and each table's row count "
-    "and content digest at the dump's snapshot; archives older than the retention period are pruned.",
+    "name, fsynced and renamed, recorded in warehouse_backups and in a manifest beside it (<archive>.manifest.json, "
+    "which restores it without the warehouse) with its size, SHA-256, dump tool version and each table's row count "
+    "and content digest at the dump's snapshot; archives older than the retention period are pruned with their "
+    "manifests.",
 )
 def warehouse_backup(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     day = date.fromisoformat(context.partition_key)
@@ -52,6 +62,7 @@ def warehouse_backup(context: dg.AssetExecutionContext, warehouse: WarehouseReso
                      f"{backup.rows:,} rows); pruned {len(pruned)}")
     return dg.MaterializeResult(metadata={
         "file": dg.MetadataValue.path(str(backup.path)),
+        "manifest": dg.MetadataValue.path(str(manifest_of(backup.path))),
         "size_bytes": dg.MetadataValue.int(backup.size),
         "sha256": dg.MetadataValue.text(backup.sha256),
         "tables": dg.MetadataValue.int(len(backup.tables)),
@@ -74,9 +85,9 @@ with warnings.catch_warnings():
         name=CHECK_NAME,
         blocking=True,
         partitions_def=backup_partitions,
-        description="The day's newest backup: its file has the recorded SHA-256; restored into a scratch database "
-        "of the same server (created and dropped by the check), every table has the row count and content digest "
-        "it had at the dump's snapshot.",
+        description="The day's newest backup: its manifest agrees with its warehouse_backups row, its file has the "
+        "recorded SHA-256; restored into a scratch database of the same server (created and dropped by the check), "
+        "every table has the row count and content digest it had at the dump's snapshot.",
     )
     def backup_restores_identically(context: dg.AssetCheckExecutionContext,
                                     warehouse: WarehouseResource) -> dg.AssetCheckResult:

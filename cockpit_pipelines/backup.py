@@ -13,15 +13,18 @@ A backup is one archive file under COCKPIT_BACKUP_URL (`<root>/<database>/date=Y
   only at its end) the lock is released, and our snapshot's counts and digests describe the dump's rows.
   Writers of the whole server wait meanwhile; the lock needs the RELOAD privilege.
 
-The file is written under a temporary name, fsynced and renamed into place; its size, SHA-256 and the
-per-table counts and digests go to `warehouse_backups` (migration 0066). Passwords reach the tools
-through PGPASSWORD or a 0600 defaults file (`--defaults-extra-file`), never their command line.
+The file is written under a temporary name and fsynced; its size, SHA-256, dump tool version and the
+per-table counts and digests go to `warehouse_backups` (migration 0066) and, the same `Backup` in JSON, to
+a manifest beside the archive (`<archive>.manifest.json`, written the same way); only then is the archive
+renamed into place, so a published archive always has both. The manifest is what restores an archive
+when the warehouse itself is lost (`read_backup_file`). Passwords reach the tools through PGPASSWORD or a
+0600 defaults file (`--defaults-extra-file`), never their command line.
 
-`verify_backup` (the asset's blocking check) checks the file's SHA-256, restores it into a scratch
-database of the same server, and compares each table's count and digest with the recorded ones; it reads
-the warehouse's `warehouse_backups` only. `restore_backup` restores into another, empty database (the
-same engine family), with the same comparison. `prune_backups` applies the retention policy (`backups`
-in policies/retention.yaml).
+`verify_backup` (the asset's blocking check) checks that the manifest agrees with the warehouse's row and
+the file's SHA-256, restores it into a scratch database of the same server, and compares each table's
+count and digest with the recorded ones. `restore_into` restores into another, empty database (the same
+engine family), with the same comparison. `prune_backups` applies the retention policy (`backups` in
+policies/retention.yaml), removing each archive with its manifest.
 
 Content digest of a table: the exact sum of a 64-bit hash of each row's text — PostgreSQL
 `md5(row::text)`, the MySQL family MD5 of its quoted columns — so the order of rows does not matter.
@@ -34,16 +37,17 @@ import hashlib
 import json
 import os
 import re
+import reprlib
 import shutil
 import subprocess
 import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, get_type_hints
 
 import psycopg
 from sqlalchemy.engine import URL, make_url
@@ -60,12 +64,13 @@ from cockpit_pipelines.settings import BACKUP_URL_ENV, backup_url
 from cockpit_pipelines.utc import naive_utc, now_utc
 
 TABLE = "warehouse_backups"
+MANIFEST_SUFFIX = ".manifest.json"
+MANIFEST_FORMAT = "cockpit warehouse backup 1"
 SCRATCH_PREFIX = "cockpit_backup_check_"
 SYSTEM_PG_BIN = "/usr/lib/postgresql/{major}/bin"
 # mariadb-dump writes this before each table's definition, inside its snapshot transaction.
 _FIRST_TABLE = b"\nCREATE TABLE "
 _CHUNK = 1 << 20
-
 
 
 class BackupError(RuntimeError):
@@ -80,7 +85,8 @@ class TableState:
 
 @dataclass(frozen=True)
 class Backup:
-    """One archive and what the warehouse held at its snapshot."""
+    """One archive and what the warehouse held at its snapshot: a warehouse_backups row, and the archive's
+    manifest (`row`/`from_row`, `manifest`/`from_manifest`, over the same fields)."""
 
     backup_date: date
     engine: str
@@ -98,6 +104,85 @@ class Backup:
     def rows(self) -> int:
         return sum(t.rows for t in self.tables.values())
 
+    @property
+    def family(self) -> str:
+        return "postgresql" if self.engine == "postgresql" else "mysql"
+
+    def row(self) -> dict[str, Any]:
+        """Its warehouse_backups columns and values."""
+        return {_COLUMNS.get(f.name, f.name): _encode(getattr(self, f.name), manifest=False) for f in fields(self)}
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Backup:
+        kinds = get_type_hints(cls)
+        return cls(**{f.name: _decode(kinds[f.name], row[_COLUMNS.get(f.name, f.name)], None) for f in fields(cls)})
+
+    def manifest(self) -> dict[str, Any]:
+        """Its manifest: every field (the archive by its file name, instants in UTC), with the engine family."""
+        return {"format": MANIFEST_FORMAT, "family": self.family,
+                **{f.name: _encode(getattr(self, f.name), manifest=True) for f in fields(self)}}
+
+    @classmethod
+    def from_manifest(cls, data: Any, manifest: Path) -> Backup:
+        """The backup a manifest describes; its archive is the named file beside the manifest."""
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            found = data.get("format") if isinstance(data, dict) else type(data).__name__
+            raise BackupError(f"{manifest}: not a backup manifest (format {found!r}, expected {MANIFEST_FORMAT!r})")
+        kinds = get_type_hints(cls)
+        values = {}
+        for f in fields(cls):
+            if f.name not in data:
+                raise BackupError(f"{manifest}: the manifest has no {f.name!r}")
+            try:
+                values[f.name] = _decode(kinds[f.name], data[f.name], manifest.parent)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise BackupError(f"{manifest}: {f.name} {reprlib.repr(data[f.name])} is not valid "
+                                  f"({type(exc).__name__}: {exc})") from None
+        backup = cls(**values)
+        if data.get("family") != backup.family:
+            raise BackupError(f"{manifest}: family {data.get('family')!r} disagrees with engine {backup.engine!r}")
+        return backup
+
+
+# Backup fields whose warehouse_backups column is named otherwise
+_COLUMNS = {"path": "file_uri", "size": "size_bytes"}
+
+
+def _encode(value: Any, *, manifest: bool) -> Any:
+    """A field's value in a warehouse_backups row, or in a manifest (JSON)."""
+    if isinstance(value, Path):
+        return value.name if manifest else value.as_uri()
+    if isinstance(value, dict):
+        tables = {n: asdict(s) for n, s in sorted(value.items())}
+        return tables if manifest else json.dumps(tables)
+    if manifest and isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).isoformat()
+    if manifest and isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _decode(kind: Any, value: Any, folder: Path | None) -> Any:
+    """A field's value read from a row (`folder` None) or from a manifest in `folder`."""
+    if kind is Path:
+        if folder is None:
+            return path_of(value)
+        if not isinstance(value, str) or Path(value).name != value or value in ("", ".", ".."):
+            raise ValueError("the archive is named by its file name, beside the manifest")
+        return folder / value
+    if kind is datetime:
+        return naive_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+    if kind is date:
+        return value if isinstance(value, date) else date.fromisoformat(value)
+    if kind == dict[str, TableState]:
+        tables = json.loads(value) if isinstance(value, str) else value
+        return {str(n): TableState(int(s["rows"]), str(s["digest"])) for n, s in tables.items()}
+    if kind is str:
+        if value is not None and not isinstance(value, str):
+            raise TypeError("a string is expected")
+        return value or ""
+    return None if value is None else int(value)  # size, id
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -105,12 +190,27 @@ class Comparison:
 
     backup: Backup
     database: str
-    differences: list[str]
+    restored: dict[str, TableState]
     seconds: float
+
+    @property
+    def differences(self) -> list[str]:
+        return compare_states(self.restored, self.backup.tables)
 
     @property
     def ok(self) -> bool:
         return not self.differences
+
+    def table_lines(self) -> list[str]:
+        """Every table: its rows at the backup's snapshot and restored, and whether it is identical."""
+        names = sorted(set(self.backup.tables) | set(self.restored))
+        width = max(map(len, names), default=5)
+        lines = [f"{'table':<{width}}  {'backup rows':>12}  {'restored rows':>13}  content"]
+        for name in names:
+            want, got = self.backup.tables.get(name), self.restored.get(name)
+            lines.append(f"{name:<{width}}  {f'{want.rows:,}' if want else '-':>12}  "
+                         f"{f'{got.rows:,}' if got else '-':>13}  {'identical' if want == got else 'DIFFERENT'}")
+        return lines
 
     def description(self) -> str:
         if self.ok:
@@ -127,7 +227,12 @@ def _tool_major(path: Path) -> int | None:
         out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=30).stdout
     except OSError:
         return None
-    match = re.search(r"\b(\d+)(?:\.\d+)?", out)
+    return _major(out)
+
+
+def _major(version: str) -> int | None:
+    """The major version in a tool's `--version` line (`pg_dump (PostgreSQL) 16.4` -> 16)."""
+    match = re.search(r"\b(\d+)(?:\.\d+)?", version)
     return int(match.group(1)) if match else None
 
 
@@ -271,12 +376,34 @@ def take_backup(engine: Engine, backup_date: date, *, root: Path | None = None, 
         backup = Backup(backup_date=backup_date, engine=engine.name, tool=tool, path=path,
                         size=temporary.stat().st_size, sha256=_sha256(temporary), tables=tables, snapshot=snapshot,
                         started_at=started, finished_at=now_utc())
-        backup = _record(engine, backup, run_id)  # recorded first: a published file always has its row
+        backup = _record(engine, backup, run_id)  # recorded first: a published archive has its row...
+        _write_manifest(backup)  # ...and its manifest
         os.replace(temporary, path)
         fsync_dir(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
     return backup
+
+
+def manifest_of(archive: Path) -> Path:
+    """The manifest beside an archive."""
+    return archive.with_name(archive.name + MANIFEST_SUFFIX)
+
+
+def _write_manifest(backup: Backup) -> None:
+    """The backup's manifest beside its archive, durably: a temporary name, fsync, rename, fsync of the folder."""
+    manifest = manifest_of(backup.path)
+    temporary = manifest.with_name(f".{manifest.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            json.dump(backup.manifest(), out, indent=2)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, manifest)
+        fsync_dir(manifest.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _pg_dump(engine: Engine, target: Path, log: Log) -> tuple[str, str, dict[str, TableState]]:
@@ -365,18 +492,15 @@ def _tool_version(tool: Path) -> str:
 
 
 def _record(engine: Engine, backup: Backup, run_id: str | None) -> Backup:
-    tables = json.dumps({n: {"rows": s.rows, "digest": s.digest} for n, s in sorted(backup.tables.items())})
-    params = {"d": backup.backup_date, "e": backup.engine, "t": backup.tool, "u": backup.path.as_uri(),
-              "s": backup.size, "h": backup.sha256, "j": tables, "n": backup.snapshot, "a": backup.started_at,
-              "b": backup.finished_at, "r": run_id}
-    columns = ("INSERT INTO warehouse_backups (backup_date, engine, tool, file_uri, size_bytes, sha256, tables, "
-               "snapshot, started_at, finished_at, run_id) VALUES (:d, :e, :t, :u, :s, :h, :j, :n, :a, :b, :r)")
+    params = {**backup.row(), "run_id": run_id}
+    del params["id"]
+    insert = f"INSERT INTO {TABLE} ({', '.join(params)}) VALUES ({', '.join(':' + c for c in params)})"
     if engine.family == "postgresql":
-        new_id = engine.scalar(columns + " RETURNING id", params)
+        new_id = engine.scalar(insert + " RETURNING id", params)
     else:
         with engine.transaction() as conn:
             cur = conn.cursor()
-            cur.execute(to_pyformat(columns, params), params)
+            cur.execute(to_pyformat(insert, params), params)
             new_id = cur.lastrowid
     return replace(backup, id=int(new_id))
 
@@ -384,15 +508,12 @@ def _record(engine: Engine, backup: Backup, run_id: str | None) -> Backup:
 # --- reading the record ---------------------------------------------------------------------------
 
 
-_SELECT = ("SELECT id, backup_date, engine, tool, file_uri, size_bytes, sha256, tables, snapshot, started_at, "
-           "finished_at FROM warehouse_backups")
+_COLUMN_LIST = [_COLUMNS.get(f.name, f.name) for f in fields(Backup)]
+_SELECT = f"SELECT {', '.join(_COLUMN_LIST)} FROM {TABLE}"
 
 
 def _backup_of(row: tuple) -> Backup:
-    tables = row[7] if isinstance(row[7], dict) else json.loads(row[7])
-    return Backup(backup_date=row[1], engine=row[2], tool=row[3], path=path_of(row[4]), size=int(row[5]),
-                  sha256=row[6], tables={n: TableState(int(s["rows"]), str(s["digest"])) for n, s in tables.items()},
-                  snapshot=row[8] or "", started_at=naive_utc(row[9]), finished_at=naive_utc(row[10]), id=int(row[0]))
+    return Backup.from_row(dict(zip(_COLUMN_LIST, row, strict=True)))
 
 
 def latest_backup(engine: Engine, backup_date: date) -> Backup | None:
@@ -404,14 +525,15 @@ def latest_backup(engine: Engine, backup_date: date) -> Backup | None:
 
 def prune_backups(engine: Engine, as_of: date, keep: Duration | None = None, *, log: Log = lambda _: None
                   ) -> list[Backup]:
-    """Delete the archives whose backup date lies `keep` (retention.yaml `backups`) or more before `as_of`;
-    their rows stay, with pruned_at."""
+    """Delete the archives (with their manifests) whose backup date lies `keep` (retention.yaml `backups`) or
+    more before `as_of`; their rows stay, with pruned_at."""
     keep = keep or load_settings().backup_keep
     cutoff = keep.before(datetime(as_of.year, as_of.month, as_of.day)).date()
     rows = engine.query(f"{_SELECT} WHERE backup_date <= :c AND pruned_at IS NULL ORDER BY id", {"c": cutoff})
     pruned = []
     for backup in map(_backup_of, rows):
         backup.path.unlink(missing_ok=True)
+        manifest_of(backup.path).unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # the date's folder, once empty
             backup.path.parent.rmdir()
         engine.execute("UPDATE warehouse_backups SET pruned_at = :t WHERE id = :i", {"t": now_utc(), "i": backup.id})
@@ -421,6 +543,49 @@ def prune_backups(engine: Engine, as_of: date, keep: Duration | None = None, *, 
 
 
 # --- restoring ------------------------------------------------------------------------------------
+
+
+def read_backup_file(path: Path) -> Backup:
+    """The backup an archive's manifest describes, given the archive or the manifest itself; a missing or
+    unreadable manifest is a BackupError naming it (the archive is checked by `check_file`)."""
+    manifest = path if path.name.endswith(MANIFEST_SUFFIX) else manifest_of(path)
+    if not manifest.is_file():
+        if manifest == path:
+            raise BackupError(f"{manifest}: no such manifest")
+        if not path.exists():
+            raise BackupError(f"{path}: no such backup file (nor its manifest {manifest.name})")
+        raise BackupError(f"{manifest}: the manifest of {path} is missing: without it the archive's size, SHA-256 "
+                          "and table contents cannot be verified")
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BackupError(f"{manifest}: the manifest cannot be read: {exc}") from None
+    backup = Backup.from_manifest(data, manifest)
+    if manifest != path and backup.path.name != path.name:
+        raise BackupError(f"{manifest}: the manifest describes {backup.path.name}, not {path.name}")
+    return backup
+
+
+def check_manifest(backup: Backup) -> None:
+    """The manifest beside the archive describes `backup` (its warehouse_backups row) field by field."""
+    manifest = manifest_of(backup.path)
+    described = read_backup_file(backup.path)
+    differences = []
+    for f in fields(Backup):
+        recorded, written = getattr(backup, f.name), getattr(described, f.name)
+        if f.name == "tables":
+            differences += [f"table {n}: {_table_text(written.get(n))} in the manifest, "
+                            f"{_table_text(recorded.get(n))} in the row"
+                            for n in sorted(set(recorded) | set(written)) if recorded.get(n) != written.get(n)]
+        elif recorded != written:
+            differences.append(f"{f.name} {_encode(written, manifest=True)!r} in the manifest, "
+                               f"{_encode(recorded, manifest=True)!r} in the row")
+    if differences:
+        raise BackupError(f"{manifest}: disagrees with its {TABLE} row (id {backup.id}): " + "; ".join(differences))
+
+
+def _table_text(state: TableState | None) -> str:
+    return f"{state.rows:,} rows (digest {state.digest})" if state else "absent"
 
 
 def check_file(backup: Backup) -> None:
@@ -439,7 +604,11 @@ def _load(backup: Backup, engine: Engine, database: str) -> None:
     """Restore the archive into `database` on the server of `engine`."""
     with _client_access(engine.url, database) as (access, env):
         if engine.family == "postgresql":
-            tool = pg_tool("pg_restore", _server_major(engine))
+            major, dumped = _server_major(engine), _major(backup.tool)
+            if dumped and dumped > major:
+                raise BackupError(f"{backup.path}: dumped by {backup.tool}, it restores into PostgreSQL {dumped} or "
+                                  f"newer, not into {engine.describe()} (PostgreSQL {major})")
+            tool = pg_tool("pg_restore", major)
             _run([str(tool), *access, "--no-owner", "--exit-on-error", "--single-transaction", "--no-password",
                   str(backup.path)], env=env, what=f"restore of {backup.path} into {database}")
         else:
@@ -468,7 +637,7 @@ def restore_into(backup: Backup, target: str | URL) -> Comparison:
     and compare every table with the backup's snapshot."""
     url = make_url(target) if isinstance(target, str) else target
     family = _family(url)
-    if (family == "postgresql") != (backup.engine == "postgresql"):
+    if family != backup.family:
         raise BackupError(f"{backup.path} is a {backup.engine} backup: restore it into the same engine family, "
                           f"not {url.get_backend_name()}")
     check_file(backup)
@@ -479,20 +648,20 @@ def restore_into(backup: Backup, target: str | URL) -> Comparison:
                           "restore into an empty database")
     started = now_utc()
     _load(backup, engine, url.database or "")
-    differences = compare_states(_restored_states(url, family), backup.tables)
-    return Comparison(backup, engine.describe(), differences, (now_utc() - started).total_seconds())
+    return Comparison(backup, engine.describe(), _restored_states(url, family), (now_utc() - started).total_seconds())
 
 
 def verify_backup(engine: Engine, backup: Backup) -> Comparison:
-    """The backup's check: its file's SHA-256, then a restore into a scratch database of the warehouse's
-    server, compared table by table with the backup's snapshot; the scratch database is dropped after."""
+    """The backup's check: its manifest agrees with its row, its file has the SHA-256 recorded, and a restore
+    into a scratch database of the warehouse's server is identical, table by table, to the backup's snapshot;
+    the scratch database is dropped after."""
+    check_manifest(backup)
     check_file(backup)
     scratch = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
     with _scratch_database(engine, scratch) as url:
         started = now_utc()
         _load(backup, engine, scratch)
-        differences = compare_states(_restored_states(url, engine.family), backup.tables)
-        return Comparison(backup, scratch, differences, (now_utc() - started).total_seconds())
+        return Comparison(backup, scratch, _restored_states(url, engine.family), (now_utc() - started).total_seconds())
 
 
 @contextlib.contextmanager

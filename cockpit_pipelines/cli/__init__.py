@@ -312,14 +312,24 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=cmd_restore)
 
     backup = sub.add_parser("backup", help="a verified full backup of the warehouse now / restore one elsewhere",
-                            description="`cockpit backup`: today's full backup (pg_dump / mariadb-dump under "
-                            "$COCKPIT_BACKUP_URL), verified by a restore into a scratch database. `cockpit backup "
-                            "restore --date D --to URL`: the newest backup of D restored into the empty database URL.")
-    backup.add_argument("action", nargs="?", choices=["now", "restore"], default="now")
-    backup.add_argument("--date", help="with `restore`: the backup's day, YYYY-MM-DD")
-    backup.add_argument("--to", metavar="URL",
-                        help="with `restore`: an empty database (SQLAlchemy URL, same engine family)")
+                            description="`cockpit backup` (or `backup now`): today's full backup (pg_dump / "
+                            "mariadb-dump under $COCKPIT_BACKUP_URL, with a manifest beside it), verified by a restore "
+                            "into a scratch database. `cockpit backup restore`: a backup restored into an empty "
+                            "database.")
     backup.set_defaults(func=cmd_backup)
+    backup_actions = backup.add_subparsers(dest="action", metavar="{now,restore}")
+    backup_actions.add_parser("now", help="today's verified full backup (the default)")
+    backup_restore = backup_actions.add_parser(
+        "restore", help="restore a backup into an empty database and compare every table",
+        description="Restore a backup into the empty database --to and compare every table's row count and "
+        "content digest with the backup's snapshot; exit 0 only when all are identical. --date finds the newest "
+        "backup of a day through the warehouse's warehouse_backups; --file needs no warehouse at all (the archive "
+        "or its manifest, <archive>.manifest.json, which must lie beside it).")
+    which = backup_restore.add_mutually_exclusive_group(required=True)
+    which.add_argument("--date", help="the newest backup of this day, YYYY-MM-DD, as the warehouse recorded it")
+    which.add_argument("--file", metavar="PATH", help="this archive, or its manifest (when the warehouse is lost)")
+    backup_restore.add_argument("--to", metavar="URL", required=True,
+                                help="an empty database (SQLAlchemy URL, same engine family)")
 
     bench = sub.add_parser("bench", help=BENCH_HELP, add_help=False)  # its own parser reads the arguments
     bench.set_defaults(func=cmd_bench, bench_args=[])
@@ -356,9 +366,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     answer_stop_signals()
     if args.command == "migrate" and args.action == "down" and not args.to:
         print("cockpit migrate down needs --to VERSION", file=sys.stderr)
-        return 2
-    if args.command == "backup" and args.action == "restore" and not (args.date and args.to):
-        print("cockpit backup restore needs --date D and --to URL", file=sys.stderr)
         return 2
     from cockpit_pipelines.contracts import ContractError
     from cockpit_pipelines.migrations import MigrationError

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
 from cockpit_pipelines.assets.backup import BACKUP_KEY, backup_restores_identically, warehouse_backup
-from cockpit_pipelines.backup import BackupError, latest_backup, restore_into
+from cockpit_pipelines.backup import BackupError, latest_backup, read_backup_file, restore_into
 from cockpit_pipelines.cli.backfill import QUIET
 from cockpit_pipelines.cli.home import configured_warehouse, ensure_dagster_home
 from cockpit_pipelines.resources import warehouse_from_env
@@ -49,23 +50,29 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_backup_restore(args: argparse.Namespace) -> int:
-    """Restore the newest backup of --date into the empty database --to, and compare every table."""
+    """Restore a backup into the empty database --to and compare every table: the newest backup of --date
+    (found through the configured warehouse), or the archive --file (through its manifest, no warehouse)."""
+    if args.date:
+        try:
+            day = date.fromisoformat(args.date)
+        except ValueError:
+            print(f"error: --date {args.date!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            return 2
+        engine = configured_warehouse()
+        backup = latest_backup(engine, day)
+        if backup is None:
+            print(f"error: no backup of {day} in {engine.describe()}'s warehouse_backups (pruned ones are gone)",
+                  file=sys.stderr)
+            return 1
     try:
-        day = date.fromisoformat(args.date)
-    except ValueError:
-        print(f"error: --date {args.date!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
-        return 2
-    engine = configured_warehouse()
-    backup = latest_backup(engine, day)
-    if backup is None:
-        print(f"error: no backup of {day} in {engine.describe()}'s warehouse_backups (pruned ones are gone)",
-              file=sys.stderr)
-        return 1
-    print(f"restoring {backup.path} ({backup.size:,} bytes, {len(backup.tables)} tables)", file=sys.stderr)
-    try:
+        if args.file:
+            backup = read_backup_file(Path(args.file).expanduser().absolute())
+        print(f"restoring {backup.path} ({backup.engine} backup of {backup.backup_date}, {backup.size:,} bytes, "
+              f"{len(backup.tables)} tables)", file=sys.stderr)
         comparison = restore_into(backup, args.to)
     except BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    print("\n".join(comparison.table_lines()))
     print(comparison.description())
     return 0 if comparison.ok else 1
