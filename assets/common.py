@@ -24,6 +24,7 @@ import dagster as dg
 import polars as pl
 
 from cockpit_pipelines.builds import PARTITION_BUILDS, RawSource, fingerprint
+from cockpit_pipelines.contracts import Column, Table, contracts
 from cockpit_pipelines.engines.base import binary_uuids_as_text
 from cockpit_pipelines.partitions import WAREHOUSE_POOL, daily_backfill_policy, daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
@@ -45,6 +46,30 @@ DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
 
+def table_schema(table: Table, family: str = "postgresql") -> dg.TableSchema:
+    """The table's columns as its contract states them (the UI's column schema)."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=col.name,
+                type=col.physical(family),
+                description=_column_description(col),
+                constraints=dg.TableColumnConstraints(nullable=col.nullable),
+            )
+            for col in table.columns
+        ]
+    )
+
+
+def _column_description(col: Column) -> str | None:
+    parts = []
+    if col.values:
+        parts.append("one of " + ", ".join(map(str, col.values)))
+    if col.references:
+        parts.append(("soft reference to " if col.soft else "references ") + col.references)
+    return "; ".join(parts) or None
+
+
 def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str) -> Callable:
     """The decorator of a daily analytics table (asset key = the table name), with the shared conventions.
 
@@ -58,7 +83,7 @@ def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str
         kinds=set(KINDS),
         owners=list(OWNERS),
         tags={"domain": "derived"},  # the table's domain in sql/contracts
-        metadata={"dagster/table_name": table},
+        metadata={"dagster/table_name": table, "dagster/column_schema": table_schema(contracts().table(table))},
     )
     return dg.multi_asset(
         name=table,

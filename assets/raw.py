@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from cockpit_pipelines.assets.schema import schema_key, table_schema
+from cockpit_pipelines.assets.common import table_schema
+from cockpit_pipelines.assets.schema import schema_key
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.resources import WarehouseResource

@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from cockpit_pipelines.contracts import Domain, Table, compare, contracts
+from cockpit_pipelines.assets.common import table_schema
+from cockpit_pipelines.contracts import Domain, compare, contracts
 from cockpit_pipelines.engines import Engine
 from cockpit_pipelines.migrations import MigrationRunner, discover
 from cockpit_pipelines.resources import WarehouseResource
@@ -15,29 +16,6 @@ DRIFT_CHECK = "schema_drift"
 
 def schema_key(domain: str) -> dg.AssetKey:
     return dg.AssetKey(["schema", domain])
-
-
-def table_schema(table: Table, family: str = "postgresql") -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(
-                name=col.name,
-                type=col.physical(family),
-                description=_column_description(col),
-                constraints=dg.TableColumnConstraints(nullable=col.nullable),
-            )
-            for col in table.columns
-        ]
-    )
-
-
-def _column_description(col) -> str | None:
-    parts = []
-    if col.values:
-        parts.append("one of " + ", ".join(map(str, col.values)))
-    if col.references:
-        parts.append(("soft reference to " if col.soft else "references ") + col.references)
-    return "; ".join(parts) or None
 
 
 def _domain_column_schema(domain: Domain) -> dg.TableSchema:

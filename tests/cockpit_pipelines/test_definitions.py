@@ -73,3 +73,17 @@ def test_schema_assets_follow_foreign_key_order() -> None:
     assert "tenancy" in deps["core_configuration"]
     assert "tenancy" in deps["rag_provenance"]  # ai_dialogue_log.user_id -> users
     assert not deps["tenancy"]
+
+
+def test_every_table_asset_shows_its_contract_columns() -> None:
+    """Raw and analytics tables carry their contract's columns as `dagster/column_schema` (the UI's catalog)."""
+    from cockpit_pipelines.contracts import contracts
+
+    catalog = contracts()
+    shown = {}
+    for spec in defs.resolve_all_asset_specs():
+        table = spec.metadata.get("dagster/table_name")
+        if table in catalog.tables and spec.group_name in ("raw", "analytics"):
+            shown[table] = [c.name for c in spec.metadata["dagster/column_schema"].columns]
+    assert {"usage_hourly", "compliance_scores", "usage_events"} <= set(shown)
+    assert all(columns == [c.name for c in catalog.table(t).columns] for t, columns in shown.items()), shown
