@@ -17,6 +17,7 @@ from cockpit_pipelines.archive.policies import load_settings
 from cockpit_pipelines.assets.schema import schema_key
 from cockpit_pipelines.backup import BackupError, latest_backup, prune_backups, take_backup, verify_backup
 from cockpit_pipelines.engines import Engine
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
 
@@ -37,6 +38,7 @@ backup_partitions = dg.DailyPartitionsDefinition(
     kinds={"postgres", "mysql"},
     owners=["team:data-platform"],
     tags={"domain": "operations"},
+    freshness_policy=freshness_policy(BACKUP_KEY, GROUP),
     description="Full backup of the warehouse (seed 003 §8.1): a pg_dump custom-format archive (PostgreSQL) or a "
     "mariadb-dump --single-transaction file (MySQL family) under COCKPIT_BACKUP_URL, written under a temporary "
     "name, fsynced and renamed, recorded in warehouse_backups with its size, SHA-256 and each table's row count "
