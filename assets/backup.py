@@ -25,6 +25,7 @@ from cockpit_pipelines.backup import (
     verify_backup,
 )
 from cockpit_pipelines.engines import Engine
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import partition_start
 
@@ -45,6 +46,7 @@ backup_partitions = dg.DailyPartitionsDefinition(
     kinds={"postgres", "mysql"},
     owners=["team:data-platform"],
     tags={"domain": "operations"},
+    freshness_policy=freshness_policy(BACKUP_KEY, GROUP),
     description="Full backup of the warehouse (seed 003 §8.1): a pg_dump custom-format archive (PostgreSQL) or a "
     "mariadb-dump --single-transaction file (MySQL family) under COCKPIT_BACKUP_URL, written under a temporary "
     "name, fsynced and renamed, recorded in warehouse_backups and in a manifest beside it (<archive>.manifest.json, "

@@ -26,6 +26,7 @@ import polars as pl
 from cockpit_pipelines.builds import PARTITION_BUILDS, RawSource, fingerprint
 from cockpit_pipelines.contracts import Column, Table, contracts
 from cockpit_pipelines.engines.base import binary_uuids_as_text
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.partitions import WAREHOUSE_POOL, daily_backfill_policy, daily_partitions
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.utc import now_utc
@@ -75,8 +76,9 @@ def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str
 
     A one-spec `multi_asset`, whose `backfill_policy` is stable API (on `@asset` it is a beta parameter).
     """
+    key = dg.AssetKey(table)
     spec = dg.AssetSpec(
-        key=dg.AssetKey(table),
+        key=key,
         deps=list(deps),
         description=description,
         group_name=GROUP,
@@ -84,6 +86,7 @@ def analytics_asset(table: str, *, deps: Sequence[dg.AssetKey], description: str
         owners=list(OWNERS),
         tags={"domain": "derived"},  # the table's domain in sql/contracts
         metadata={"dagster/table_name": table, "dagster/column_schema": table_schema(contracts().table(table))},
+        freshness_policy=freshness_policy(key, GROUP),
     )
     return dg.multi_asset(
         name=table,

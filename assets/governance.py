@@ -35,6 +35,7 @@ from cockpit_pipelines.assets.common import (
 from cockpit_pipelines.assets.raw import raw_key
 from cockpit_pipelines.contracts import contracts
 from cockpit_pipelines.engines.sqltext import quote_identifier, sql_literal
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.partitions import WAREHOUSE_POOL, daily_backfill_policy, daily_partitions, partition_window
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import POLICIES_DIR, read_yaml
@@ -45,6 +46,7 @@ TABLE = "compliance_scores"
 SOURCE = builds.VIOLATIONS
 STANDARDS_KEY = dg.AssetKey(["raw", "metadata_standards"])
 SCAN_KEY = dg.AssetKey("metadata_compliance_scan")  # records the platform's own violations first
+SCAN_GROUP = "governance"
 
 RATE = pl.Decimal(5, 2)
 
@@ -363,15 +365,16 @@ def _scan_deps() -> list[dg.AssetKey]:
     name="metadata_compliance_scan",
     specs=[
         dg.AssetSpec(
-            key="metadata_compliance_scan",
+            key=SCAN_KEY,
             deps=_scan_deps(),
             description="Applies every active metadata standard to the platform's own data (policies/"
             "compliance_scan.yaml: JSON text timestamps, contract names, version columns) and records new "
             "violations in metadata_violations, once each, so that compliance_scores reflects them.",
-            group_name="governance",
+            group_name=SCAN_GROUP,
             kinds={"polars", "sql"},
             owners=["team:data-platform"],
             metadata={"policy": dg.MetadataValue.path("cockpit_pipelines/policies/compliance_scan.yaml")},
+            freshness_policy=freshness_policy(SCAN_KEY, SCAN_GROUP),
         )
     ],
     partitions_def=daily_partitions,

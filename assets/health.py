@@ -18,6 +18,7 @@ import dagster as dg
 import polars as pl
 
 from cockpit_pipelines.assets.schema import schema_key
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.health import (
     INDEXES,
     SNAPSHOTS,
@@ -57,6 +58,7 @@ TOP_ROWS = 10
         "(pg_stat_statements, or performance_schema on the MySQL family), in db_health_snapshots / _tables / "
         "_indexes. Metrics an engine lacks are named in `not_measured`.",
         metadata={"dagster/table_name": SNAPSHOTS, "tables": dg.MetadataValue.json([SNAPSHOTS, TABLES, INDEXES])},
+        freshness_policy=freshness_policy(HEALTH_KEY, GROUP),
     )],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),

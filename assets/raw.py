@@ -9,6 +9,7 @@ from cockpit_pipelines.assets.common import table_schema
 from cockpit_pipelines.assets.schema import schema_key
 from cockpit_pipelines.contracts import Table, contracts
 from cockpit_pipelines.engines import Engine
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.resources import WarehouseResource
 
 GROUP = "raw"
@@ -33,6 +34,7 @@ def raw_spec(table: Table) -> dg.AssetSpec:
             "time_column": table.time_column or "",
             "seed": table.seed,
         },
+        freshness_policy=freshness_policy(raw_key(table.name), GROUP),
     )
 
 

@@ -19,6 +19,7 @@ from cockpit_pipelines.archive.policies import Policy
 from cockpit_pipelines.assets.common import markdown_table
 from cockpit_pipelines.assets.raw import raw_key
 from cockpit_pipelines.contracts import contracts
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.utc import now_utc, parse_instant, today_utc
 
@@ -85,6 +86,7 @@ def build_archive_asset(policy: Policy) -> dg.AssetsDefinition:
         + (" (days only once built by " + ", ".join(policy.requires_built) + ")" if policy.requires_built else "")
         + ("; owners notified in provenance_expiry_notifications" if policy.notify else "") + ".",
         metadata={"dagster/table_name": table, "retention/policy": policy.describe()},
+        freshness_policy=freshness_policy(archive_key(table), GROUP),
     )
     def _archive(context: dg.AssetExecutionContext, config: ArchiveConfig,
                  warehouse: WarehouseResource) -> dg.MaterializeResult:

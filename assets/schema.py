@@ -7,6 +7,7 @@ import dagster as dg
 from cockpit_pipelines.assets.common import table_schema
 from cockpit_pipelines.contracts import Domain, compare, contracts
 from cockpit_pipelines.engines import Engine
+from cockpit_pipelines.freshness import freshness_policy
 from cockpit_pipelines.migrations import MigrationRunner, discover
 from cockpit_pipelines.resources import WarehouseResource
 
@@ -46,6 +47,7 @@ def _domain_spec(domain: Domain) -> dg.AssetSpec:
             "tables": dg.MetadataValue.json([t.name for t in domain.tables]),
             "migrations": dg.MetadataValue.json(versions),
         },
+        freshness_policy=freshness_policy(schema_key(domain.name), GROUP),
     )
 
 

@@ -9,6 +9,7 @@ from cockpit_pipelines.assets.quality import quality_checks
 from cockpit_pipelines.assets.raw import raw_specs, raw_tables_observation_sensor
 from cockpit_pipelines.assets.retention import archive_assets
 from cockpit_pipelines.assets.schema import warehouse_schema
+from cockpit_pipelines.freshness import load_promises
 from cockpit_pipelines.jobs import (
     backup_job,
     health_job,
@@ -46,3 +47,5 @@ defs = dg.Definitions(
              retention_pressure_sensor],
     resources={"warehouse": warehouse_from_env()},
 )
+# Every group and asset that policies/freshness.yaml promises something for exists (a typo fails the load).
+load_promises().check_targets(defs.resolve_all_asset_specs())

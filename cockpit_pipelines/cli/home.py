@@ -12,6 +12,16 @@ from cockpit_pipelines.settings import CLONE_ROOT, dagster_home
 if TYPE_CHECKING:
     from cockpit_pipelines.engines import Engine
 
+# The instance file of a new Dagster home: SQLite storage under it; the freshness daemon of `dagster dev`
+# evaluates the assets' freshness policies (policies/freshness.yaml), as in production (deploy/dagster.yaml).
+LOCAL_INSTANCE = """\
+# local instance written by cockpit (see deploy/dagster.yaml for production)
+freshness:
+  enabled: true
+telemetry:
+  enabled: false
+"""
+
 
 def ensure_dagster_home() -> Path:
     """Point DAGSTER_HOME at `dagster_home` under the cockpit home (unless set) and, in a clone, record it
@@ -22,8 +32,7 @@ def ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     instance_file = home / "dagster.yaml"
     if not instance_file.exists():  # local default: SQLite storage under the home; see deploy/dagster.yaml
-        instance_file.write_text("# local instance written by cockpit (see deploy/dagster.yaml for production)\n"
-                                 "telemetry:\n  enabled: false\n")
+        instance_file.write_text(LOCAL_INSTANCE)
     os.environ.setdefault("DAGSTER_HOME", str(home))
     if explicit or CLONE_ROOT is None:
         return home

@@ -35,6 +35,16 @@ def test_loading_emits_no_dagster_deprecation_or_beta_warnings() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+def _freshness(policy: dg.FreshnessPolicy | None) -> str | None:
+    """A freshness policy as the reviewer reads it: its deadline cron and lower bound, or its maximum age."""
+    if policy is None:
+        return None
+    if hasattr(policy, "deadline_cron"):
+        return f"by {policy.deadline_cron} ({policy.timezone}), materialized at most {policy.lower_bound_delta} before"
+    warn = f", warn past {policy.warn_window.to_timedelta()}" if policy.warn_window else ""
+    return f"at most {policy.fail_window.to_timedelta()} old{warn}"
+
+
 def _snapshot() -> dict:
     repo = defs.get_repository_def()
     graph = repo.asset_graph
@@ -48,6 +58,7 @@ def _snapshot() -> dict:
             "materializable": node.is_materializable,
             "kinds": sorted(node.kinds),
             "checks": sorted(c.name for c in node.check_keys),
+            "freshness": _freshness(node.freshness_policy),
         }
     return {
         "assets": assets,

@@ -1,5 +1,6 @@
-"""The deployment files say the same thing: the Helm values' queue, run monitoring and retries are those of
-deploy/dagster.yaml, the image installs the wheel and serves the code location the project names."""
+"""The deployment files say the same thing: the Helm values' queue, run monitoring, retries and freshness
+evaluation are those of deploy/dagster.yaml, the image installs the wheel and serves the code location the
+project names."""
 
 from __future__ import annotations
 
@@ -49,3 +50,8 @@ def test_the_image_serves_the_project_code_location_from_the_wheel() -> None:
     assert deployment["dagsterApiGrpcArgs"] == ["-m", MODULE]
     assert HELM["runLauncher"]["type"] == "K8sRunLauncher"
     assert "k8s" in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+
+
+def test_the_helm_instance_evaluates_freshness_as_the_instance_does() -> None:
+    assert INSTANCE["freshness"] == {"enabled": True}
+    assert HELM["additionalInstanceConfig"]["freshness"] == INSTANCE["freshness"]
