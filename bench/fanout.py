@@ -48,15 +48,28 @@ def workers_backfill(server: Server, warehouse: str, first: date, last: date, da
         if done.returncode:
             raise RuntimeError(f"cockpit backfill --submit failed (exit {done.returncode}): "
                                f"{(done.stdout + done.stderr)[-3000:]}\n{deployed.logs()}")
-        backfill_id = done.stdout.split("backfill ", 1)[1].split()[0]
         with deployed.instance() as instance:
-            runs = run_costs(instance, backfill_id)
+            runs = run_costs(instance, submitted_backfill_id(done.stdout))
         nodes = {node: name for name, node in deployed.workers.items()}
+    return {"days": (last - first).days + 1, "days_per_run": days_per_run, "workers": len(WORKERS),
+            "ready_s": ready_s, "seconds": seconds, **summarize(runs, nodes, submitted_at, ended_at)}
+
+
+def submitted_backfill_id(output: str) -> str:
+    """The backfill's id, as `cockpit backfill --submit` prints it."""
+    return output.split("backfill ", 1)[1].split()[0]
+
+
+def summarize(runs: list[dict[str, Any]], nodes: dict[str, str], submitted_at: float,
+              ended_at: float) -> dict[str, Any]:
+    """The backfill's figures from its runs (`run_costs`): runs per worker (`nodes`: a worker's node name
+    to its name), the steps summed, the fixed cost a run, and the costs once a backfill (from the
+    submission at `submitted_at` to the first launch, from the last run's end to the command's at
+    `ended_at`)."""
     fixed = [r["fixed_s"] for r in runs]
     return {
-        "days": (last - first).days + 1, "days_per_run": days_per_run, "workers": len(WORKERS),
-        "ready_s": ready_s, "seconds": seconds, "runs": runs,
-        "runs_per_worker": {name: sum(nodes.get(r["worker"]) == name for r in runs) for name in WORKERS},
+        "runs": runs,
+        "runs_per_worker": {name: sum(r["worker"] == node for r in runs) for node, name in nodes.items()},
         "steps_s": sum(r["steps_s"] for r in runs),
         "first_launch_s": min(r["launched_at"] for r in runs) - submitted_at,
         "after_last_s": ended_at - max(r["ended_at"] for r in runs),

@@ -372,7 +372,7 @@ def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f} rows/s"
 
 
-def _workers_rows(w: dict[str, Any], in_process: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+def workers_rows(w: dict[str, Any], in_process: dict[str, Any] | None) -> list[tuple[str, str, str]]:
     """The backfill through the run workers (bench/fanout.py)."""
     if "unavailable" in w:
         return [("the backfill through run workers", w["unavailable"], "-")]
@@ -466,7 +466,7 @@ def report_lines(figures: dict[str, Any]) -> list[str]:
         rows.append(("  the process (imports, definitions, run)", _seconds(b["process_s"]), "-"))
         rows.append(("  checks passed", f"{b['checks_passed']}/{b['checks_total']}", "-"))
     if "workers" in year:
-        rows.extend(_workers_rows(year["workers"], year.get("backfill")))
+        rows.extend(workers_rows(year["workers"], year.get("backfill")))
     if "archival" in year:
         a = year["archival"]
         rows.append((f"archival of usage_events, {a['days']} days (archive, verify, delete)", "", ""))

@@ -31,6 +31,8 @@ import pytest
 from conftest import DERIVED_KEYS, REPO_ROOT, VOLATILE, fresh_database, migrated
 
 from bench.deployment import Deployment, deployment, services_missing
+from bench.fanout import run_costs, submitted_backfill_id, summarize
+from bench.runner import workers_rows
 from cockpit_pipelines.engines import engine_for
 from cockpit_pipelines.run_workers import WORKER_TAG
 
@@ -147,8 +149,7 @@ def _backfill_runs(instance, output: str) -> list:
     import dagster as dg
     from dagster._core.storage.tags import BACKFILL_ID_TAG
 
-    backfill_id = output.split("backfill ", 1)[1].split()[0]
-    return list(instance.get_runs(filters=dg.RunsFilter(tags={BACKFILL_ID_TAG: backfill_id})))
+    return list(instance.get_runs(filters=dg.RunsFilter(tags={BACKFILL_ID_TAG: submitted_backfill_id(output)})))
 
 
 def test_an_unreachable_broker_fails_the_launch_naming_it(
@@ -171,15 +172,27 @@ def test_an_unreachable_broker_fails_the_launch_naming_it(
 
 def test_a_month_fans_out_to_both_workers_with_the_in_process_tables(
         deployed: Deployment, warehouse: str, in_process: dict[str, pl.DataFrame]) -> None:
+    """Also the bench's figures of such a backfill (bench/fanout.py), each run's fixed cost from its events."""
+    submitted_at = time.time()
     done = deployed.cockpit("backfill", "--start", FIRST.isoformat(), "--end", LAST.isoformat(), "--submit")
+    ended_at = time.time()
     assert done.returncode == 0, done.stdout + done.stderr + deployed.logs()
     with deployed.instance() as instance:
         runs = _backfill_runs(instance, done.stdout)
+        costs = run_costs(instance, submitted_backfill_id(done.stdout))
     assert len(runs) == DAYS // DAYS_PER_RUN, done.stdout
     workers = {run.tags[WORKER_TAG] for run in runs}
     assert workers == {deployed.workers["alpha"], deployed.workers["beta"]}, done.stdout
     assert all(run.tags["cockpit/scan"] == "warehouse" for run in runs)
     assert_same_tables(snapshot(warehouse), in_process)
+
+    figures = summarize(costs, {node: name for name, node in deployed.workers.items()}, submitted_at, ended_at)
+    assert all(r["days"] == DAYS_PER_RUN and r["steps_s"] > 0 and r["fixed_s"] > 0 for r in costs), costs
+    assert sum(figures["runs_per_worker"].values()) == len(runs) and min(figures["runs_per_worker"].values()) > 0
+    assert figures["first_launch_s"] > 0 and figures["after_last_s"] >= 0
+    shown = workers_rows({"workers": 2, "days_per_run": DAYS_PER_RUN, "ready_s": 1.0,
+                          "seconds": ended_at - submitted_at, **figures}, None)
+    assert any("through 2 run workers" in row[0] for row in shown), shown
 
 
 def test_a_run_whose_worker_is_killed_resumes_on_the_other_worker(
