@@ -67,9 +67,17 @@ def test_the_test_command_runs_from_the_clone(set_up: Path) -> None:
 def test_cockpit_ui_answers_on_its_port(set_up: Path) -> None:
     ui = next(line for line in readme_block("The UI") if "cockpit ui" in line)
     assert ui == ".venv/bin/cockpit ui"
+    # A `.env` left pointing at a home that is gone (a benchmark's, say) is corrected, not followed.
+    env_file = set_up / ".env"
+    kept = env_file.read_text()
+    env_file.write_text("KEPT_BY_THE_USER=1\nDAGSTER_HOME=/nonexistent/dagster_home\n")
     port = free_port()
-    output = serves_ui(["/bin/bash", "-c", f"exec {ui} --port {port}"], port, set_up, new_user_env(set_up))
-    assert "FileNotFoundError" not in output, output[-3000:]
+    try:
+        output = serves_ui(["/bin/bash", "-c", f"exec {ui} --port {port}"], port, set_up, new_user_env(set_up))
+        assert "FileNotFoundError" not in output, output[-3000:]
+        assert env_file.read_text() == f"KEPT_BY_THE_USER=1\nDAGSTER_HOME={set_up / '.cockpit' / 'dagster_home'}\n"
+    finally:
+        env_file.write_text(kept)
 
 
 def test_ingest_migrate_status_and_db_stop(set_up: Path, tmp_path: Path) -> None:

@@ -76,13 +76,11 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_ui(args: argparse.Namespace) -> int:
     """`dagster dev` of the running interpreter (not whichever `dagster` is on PATH), so that
     `.venv/bin/cockpit ui` works with no virtual environment activated. In a clone it reads workspace.yaml;
-    installed, it loads the package's definitions module from the current directory."""
-    ensure_dagster_home()
-    if CLONE_ROOT:
-        os.chdir(CLONE_ROOT)
-        location = ["-w", "workspace.yaml"]
-    else:
-        location = ["-m", "cockpit_pipelines.definitions"]
+    installed, it loads the package's definitions module. It runs in the Dagster home, with the environment
+    of the other commands: `dagster dev` would apply a `.env` of its working directory over it."""
+    home = ensure_dagster_home()
+    location = ["-w", str(CLONE_ROOT / "workspace.yaml")] if CLONE_ROOT else ["-m", "cockpit_pipelines.definitions"]
+    os.chdir(home)
     argv = [sys.executable, "-m", "dagster", "dev", *location, "-h", args.host, "-p", str(args.port)]
     os.execv(sys.executable, argv)
     return 0

@@ -23,24 +23,34 @@ telemetry:
 """
 
 
+ENV_FILE_HEADER = "# written by cockpit: the Dagster instance shared by the CLI and `dagster dev`\n"
+
+
 def ensure_dagster_home() -> Path:
-    """Point DAGSTER_HOME at `dagster_home` under the cockpit home (unless set) and, in a clone, record it
-    in `.env`, which `dagster dev` reads there, so the UI sees the runs the CLI starts. A DAGSTER_HOME set in the
-    environment is not recorded: whoever set it (a shell, a test) sets it for `dagster dev` too."""
-    explicit = "DAGSTER_HOME" in os.environ
+    """Point DAGSTER_HOME at `dagster_home` under the cockpit home (unless set). In a clone whose own home is
+    in use (neither DAGSTER_HOME nor COCKPIT_HOME set), record it in the clone's `.env`, which a `dagster dev`
+    started there reads, so that the UI shows the runs the commands start. A home set in the environment is
+    not recorded: a test's or a benchmark's temporary home must not outlive it there."""
+    explicit = "DAGSTER_HOME" in os.environ or "COCKPIT_HOME" in os.environ
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     instance_file = home / "dagster.yaml"
     if not instance_file.exists():  # local default: SQLite storage under the home; see deploy/dagster.yaml
         instance_file.write_text(LOCAL_INSTANCE)
     os.environ.setdefault("DAGSTER_HOME", str(home))
-    if explicit or CLONE_ROOT is None:
-        return home
-    env_file = CLONE_ROOT / ".env"
-    line = f"DAGSTER_HOME={home}\n"
-    if not env_file.exists():
-        env_file.write_text("# written by cockpit: the Dagster instance shared by the CLI and `dagster dev`\n" + line)
+    if not explicit and CLONE_ROOT is not None:
+        record_dagster_home(CLONE_ROOT / ".env", home)
     return home
+
+
+def record_dagster_home(env_file: Path, home: Path) -> None:
+    """Make `env_file` set DAGSTER_HOME to `home` (replacing the line it had), keeping its other lines."""
+    lines = env_file.read_text().splitlines() if env_file.exists() else [ENV_FILE_HEADER.rstrip("\n")]
+    line = f"DAGSTER_HOME={home}"
+    if line in lines:
+        return
+    kept = [text for text in lines if not text.startswith("DAGSTER_HOME=")]
+    env_file.write_text("\n".join([*kept, line]) + "\n")
 
 
 def configured_warehouse(detail: str = "") -> Engine:
