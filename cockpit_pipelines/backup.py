@@ -192,6 +192,7 @@ class Comparison:
     database: str
     restored: dict[str, TableState]
     seconds: float
+    created_roles: tuple[str, ...] = ()
 
     @property
     def differences(self) -> list[str]:
@@ -213,10 +214,12 @@ class Comparison:
         return lines
 
     def description(self) -> str:
+        roles = (f"; created the role(s) its privileges name, NOLOGIN: {', '.join(self.created_roles)}"
+                 if self.created_roles else "")
         if self.ok:
             return (f"{self.backup.path}: restored into {self.database}, {len(self.backup.tables)} tables and "
-                    f"{self.backup.rows:,} rows identical to the backup's snapshot")
-        return f"{self.backup.path}: " + "; ".join(self.differences)
+                    f"{self.backup.rows:,} rows identical to the backup's snapshot{roles}")
+        return f"{self.backup.path}: " + "; ".join(self.differences) + roles
 
 
 # --- tools ----------------------------------------------------------------------------------------
@@ -262,11 +265,13 @@ def mysql_tool(*names: str) -> Path:
 
 
 def _run(argv: list[str], *, env: dict[str, str] | None = None, stdin: IO[bytes] | None = None,
-         what: str) -> None:
+         what: str) -> bytes:
+    """Run a client tool; its standard output, or a BackupError naming `what` with the tool's error."""
     done = subprocess.run(argv, env=env, stdin=stdin, capture_output=True)
     if done.returncode != 0:
         err = done.stderr.decode(errors="replace").strip()[-2000:]
         raise BackupError(f"{what}: {Path(argv[0]).name} exited with {done.returncode}: {err}")
+    return done.stdout
 
 
 @contextlib.contextmanager
@@ -600,8 +605,8 @@ def check_file(backup: Backup) -> None:
         raise BackupError(f"{backup.path}: SHA-256 {actual}, {backup.sha256} recorded: the file is damaged")
 
 
-def _load(backup: Backup, engine: Engine, database: str) -> None:
-    """Restore the archive into `database` on the server of `engine`."""
+def _load(backup: Backup, engine: Engine, database: str) -> tuple[str, ...]:
+    """Restore the archive into `database` on the server of `engine`; the roles it had to create there."""
     with _client_access(engine.url, database) as (access, env):
         if engine.family == "postgresql":
             major, dumped = _server_major(engine), _major(backup.tool)
@@ -609,13 +614,53 @@ def _load(backup: Backup, engine: Engine, database: str) -> None:
                 raise BackupError(f"{backup.path}: dumped by {backup.tool}, it restores into PostgreSQL {dumped} or "
                                   f"newer, not into {engine.describe()} (PostgreSQL {major})")
             tool = pg_tool("pg_restore", major)
+            created = _ensure_roles(engine, backup, granted_roles(backup, tool))
             _run([str(tool), *access, "--no-owner", "--exit-on-error", "--single-transaction", "--no-password",
                   str(backup.path)], env=env, what=f"restore of {backup.path} into {database}")
+            return created
         else:
             tool = mysql_tool("mariadb", "mysql")
             with open(backup.path, "rb") as dump:
                 _run([str(tool), *access, "--binary-mode", f"--database={database}"], env=env, stdin=dump,
                      what=f"restore of {backup.path} into {database}")
+            return ()
+
+
+# A privilege statement of pg_restore's script: GRANT … TO grantees / REVOKE … FROM grantees.
+_PRIVILEGE = re.compile(r"^(?:GRANT .* TO|REVOKE .* FROM) (.+?)(?: WITH GRANT OPTION)?(?: GRANTED BY .+)?;$", re.M)
+
+
+def granted_roles(backup: Backup, pg_restore: Path) -> list[str]:
+    """The roles the archive's privileges name (PUBLIC and the predefined pg_* roles aside). Roles belong to
+    the server, not to the database a dump holds: a new server lacks them, and the restore would fail."""
+    script = _run([str(pg_restore), "--schema-only", "--file=-", str(backup.path)],
+                  what=f"reading the privileges of {backup.path}").decode()
+    names = set()
+    for match in _PRIVILEGE.finditer(script):
+        for grantee in match.group(1).split(","):
+            name = grantee.strip()
+            name = name[1:-1].replace('""', '"') if name.startswith('"') else name
+            if name != "PUBLIC" and not name.startswith("pg_"):
+                names.add(name)
+    return sorted(names)
+
+
+def _ensure_roles(engine: Engine, backup: Backup, roles: list[str]) -> tuple[str, ...]:
+    """Create, NOLOGIN, each of `roles` the server of `engine` lacks (as a dump of the whole server,
+    `pg_dumpall --roles-only`, would have); a login that may not create roles gets an error naming them."""
+    missing = [r for r in roles if not engine.scalar("SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = :r)",
+                                                     {"r": r})]
+    for role in missing:
+        statement = f"CREATE ROLE {quote_identifier(role, 'postgresql')} NOLOGIN"
+        try:
+            _admin(engine, statement)
+        except psycopg.errors.DuplicateObject:
+            continue  # created meanwhile by another restore or migration
+        except psycopg.Error as exc:
+            raise BackupError(f"{backup.path} grants privileges to the role {role!r}, which {engine.describe()} "
+                              f"lacks and this login cannot create ({str(exc).strip()}): have an administrator "
+                              f"run `{statement}`, then restore again") from None
+    return tuple(missing)
 
 
 def _restored_states(url: URL, family: str) -> dict[str, TableState]:
@@ -647,8 +692,9 @@ def restore_into(backup: Backup, target: str | URL) -> Comparison:
         raise BackupError(f"{engine.describe()} is not empty ({len(present)} tables, e.g. {sorted(present)[0]}): "
                           "restore into an empty database")
     started = now_utc()
-    _load(backup, engine, url.database or "")
-    return Comparison(backup, engine.describe(), _restored_states(url, family), (now_utc() - started).total_seconds())
+    created = _load(backup, engine, url.database or "")
+    return Comparison(backup, engine.describe(), _restored_states(url, family), (now_utc() - started).total_seconds(),
+                      created)
 
 
 def verify_backup(engine: Engine, backup: Backup) -> Comparison:
@@ -660,8 +706,9 @@ def verify_backup(engine: Engine, backup: Backup) -> Comparison:
     scratch = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
     with _scratch_database(engine, scratch) as url:
         started = now_utc()
-        _load(backup, engine, scratch)
-        return Comparison(backup, scratch, _restored_states(url, engine.family), (now_utc() - started).total_seconds())
+        created = _load(backup, engine, scratch)
+        return Comparison(backup, scratch, _restored_states(url, engine.family), (now_utc() - started).total_seconds(),
+                          created)
 
 
 @contextlib.contextmanager

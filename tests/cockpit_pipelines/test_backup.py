@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -278,3 +279,29 @@ def test_backup_restore_takes_exactly_one_of_date_and_file(capsys: pytest.Captur
         with pytest.raises(SystemExit) as stopped:
             cli.main(["backup", "restore", *argv])
         assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_a_new_server_gets_the_roles_the_archive_grants_to(tmp_path: Path) -> None:
+    """Roles belong to the server, not to the dumped database: restored where a role the archive grants to is
+    missing (a new server after a loss), the role is created, NOLOGIN, and the grants come back with the rows."""
+    role = f"cockpit_test_reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        for url in fresh_database("postgres"):
+            engine = engine_for(migrated(url))
+            admin.execute(f'CREATE ROLE "{role}" NOLOGIN')
+            engine.execute(f'GRANT SELECT ON usage_events TO "{role}"')
+            backup = take_backup(engine, DAY, root=tmp_path)
+            _drop_database(engine)
+        admin.execute(f'DROP ROLE "{role}"')
+        try:
+            for target in fresh_database("postgres"):
+                comparison = restore_into(read_backup_file(backup.path), target)
+                assert comparison.ok and comparison.created_roles == (role,), comparison.description()
+                assert f"NOLOGIN: {role}" in comparison.description()
+                assert engine_for(target).scalar("SELECT has_table_privilege(:r, 'usage_events', 'SELECT')",
+                                                  {"r": role})
+                assert admin.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", [role]).fetchone() == (
+                    False,)
+        finally:
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
