@@ -366,12 +366,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("cockpit migrate down needs --to VERSION", file=sys.stderr)
         return 2
     from cockpit_pipelines.contracts import ContractError
+    from cockpit_pipelines.engines import UnsupportedEngineError, WarehouseUnreachable
     from cockpit_pipelines.migrations import MigrationError
     from cockpit_pipelines.settings import MissingPackageData
 
     try:
         return int(args.func(args) or 0)
-    except (MigrationError, ContractError, MissingPackageData) as exc:
+    except (MigrationError, ContractError, MissingPackageData, UnsupportedEngineError, WarehouseUnreachable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -10,11 +10,17 @@ from sqlalchemy.engine import URL, make_url
 from cockpit_pipelines.engines.base import CatalogColumn, Engine
 from cockpit_pipelines.settings import WAREHOUSE_URL_ENV
 
-__all__ = ["CatalogColumn", "Engine", "UnsupportedEngineError", "engine_at", "engine_for", "resolve_url"]
+__all__ = ["CatalogColumn", "Engine", "UnsupportedEngineError", "WarehouseUnreachable", "engine_at", "engine_for",
+           "resolve_url"]
 
 
 class UnsupportedEngineError(ValueError):
     pass
+
+
+class WarehouseUnreachable(RuntimeError):
+    """The warehouse's server refused or did not answer the first connection; the message names the URL
+    (password hidden) and the server's reason."""
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -36,16 +42,32 @@ def engine_at(parsed: URL) -> Engine:
     """A new engine adapter for a URL (not cached: for a database used once, e.g. a scratch one)."""
     backend = parsed.get_backend_name()
     if backend == "postgresql":
+        import psycopg
+
         from cockpit_pipelines.engines.postgres import PostgresEngine
 
-        return PostgresEngine(parsed)
+        try:
+            return PostgresEngine(parsed)
+        except psycopg.OperationalError as exc:
+            raise _unreachable(parsed, str(exc)) from exc
     if backend in ("mysql", "mariadb"):
+        import pymysql
+
         from cockpit_pipelines.engines.mysql import MySQLEngine
 
-        return MySQLEngine(parsed)
+        try:
+            return MySQLEngine(parsed)
+        except pymysql.err.OperationalError as exc:
+            raise _unreachable(parsed, str(exc.args[-1])) from exc
     raise UnsupportedEngineError(
         f"{WAREHOUSE_URL_ENV} uses '{backend}': use postgresql+psycopg://… or mysql+pymysql://…"
     )
+
+
+def _unreachable(parsed: URL, reason: str) -> WarehouseUnreachable:
+    shown = parsed.render_as_string(hide_password=True)
+    reason = " ".join(line.strip() for line in reason.strip().splitlines())
+    return WarehouseUnreachable(f"cannot connect to the warehouse {shown}: {reason}")
 
 
 def engine_for(url: str | None = None) -> Engine:
