@@ -410,6 +410,14 @@ class MigrationRunner:
         log(f"reverted {m.label} ({len(statements)} statements, {time.perf_counter() - started:.2f}s)")
 
 
+def pending_reason(engine: Engine) -> str | None:
+    """Why the warehouse cannot serve the pipeline yet (its pending migrations), or None when it is current."""
+    pending = MigrationRunner(engine).plan()
+    if not pending:
+        return None
+    return f"the warehouse {engine.describe()} has {len(pending)} pending migration(s), from {pending[0].label}"
+
+
 def _whoami() -> str:
     try:
         return getpass.getuser()

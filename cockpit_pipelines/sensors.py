@@ -16,7 +16,7 @@ from cockpit_pipelines.assets.retention import RETENTION_TAGS, archive_key
 from cockpit_pipelines.assets.retention import run_config as retention_run_config
 from cockpit_pipelines.jobs import landing_load_job, nightly_analytics_job, retention_job
 from cockpit_pipelines.landing import LEDGER, file_checksum, landing_files, parents
-from cockpit_pipelines.migrations import MigrationRunner
+from cockpit_pipelines.migrations import pending_reason
 from cockpit_pipelines.resources import WarehouseResource
 from cockpit_pipelines.settings import landing_dir
 from cockpit_pipelines.utc import now_utc, today_utc
@@ -24,11 +24,8 @@ from cockpit_pipelines.utc import now_utc, today_utc
 
 def _unmigrated(warehouse: WarehouseResource) -> str | None:
     """Why a sensor that reads the warehouse must wait (its schema has pending migrations), or None."""
-    pending = MigrationRunner(warehouse.engine).plan()
-    if not pending:
-        return None
-    return (f"the warehouse {warehouse.engine.describe()} has {len(pending)} pending migration(s), from "
-            f"{pending[0].label}: run `cockpit migrate` or materialize the schema assets")
+    reason = pending_reason(warehouse.engine)
+    return f"{reason}: run `cockpit migrate` or materialize the schema assets" if reason else None
 
 
 @dg.sensor(

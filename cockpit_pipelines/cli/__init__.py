@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from cockpit_pipelines.cli.home import configured_warehouse, ensure_dagster_home
+from cockpit_pipelines.cli.home import configured_warehouse, ensure_dagster_home, require_migrated
 from cockpit_pipelines.settings import CLONE_ROOT, WAREHOUSE_URL_ENV, cockpit_home, landing_dir
 from cockpit_pipelines.utc import day_range
 
@@ -23,7 +23,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from cockpit_pipelines.contracts import compare, contracts
     from cockpit_pipelines.migrations import MigrationRunner
 
-    engine = configured_warehouse()
+    engine = configured_warehouse(migrated=False)
     runner = MigrationRunner(engine)
     action = args.action or "up"
     if action == "status":
@@ -139,6 +139,7 @@ def _backfill(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from cockpit_pipelines.cli.backfill import run_backfill
+    from cockpit_pipelines.engines import engine_for
 
     try:
         start, end = day_range(args.start, args.end)
@@ -146,8 +147,9 @@ def _backfill(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     ensure_dagster_home()
-    if args.submit:
+    if args.submit:  # the runs read the warehouse of the workers' environment
         return _submit(start, end, args)
+    require_migrated(engine_for(None))
     with dg.DagsterInstance.get() as instance:
         try:
             report = run_backfill(start, end, instance=instance, select=args.select,

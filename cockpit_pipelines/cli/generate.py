@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from cockpit_pipelines.cli.home import require_migrated
 from cockpit_pipelines.engines import engine_for
 from cockpit_pipelines.generator.load import generate, write_landing
 
@@ -23,6 +24,7 @@ def run_generate(args: argparse.Namespace) -> int:
         print("--days must be at least 1 and --scale above 0", file=sys.stderr)
         return 2
     engine = engine_for(None)
+    require_migrated(engine)
     started = time.perf_counter()
     if args.to_landing:
         report = write_landing(Path(args.to_landing), engine, start, args.days, scale=args.scale, seed=args.seed)

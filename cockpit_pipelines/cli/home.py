@@ -53,11 +53,23 @@ def record_dagster_home(env_file: Path, home: Path) -> None:
     env_file.write_text("\n".join([*kept, line]) + "\n")
 
 
-def configured_warehouse(detail: str = "") -> Engine:
+def configured_warehouse(detail: str = "", *, migrated: bool = True) -> Engine:
     """The configured warehouse (COCKPIT_WAREHOUSE_URL, else the embedded server), named on stderr with what
-    the command works on beside it (`detail`)."""
+    the command works on beside it (`detail`); with `migrated`, one whose migrations are all applied."""
     from cockpit_pipelines.engines import engine_for
 
     engine = engine_for(None)
     print(f"warehouse: {engine.describe()} ({engine.name}){'; ' + detail if detail else ''}", file=sys.stderr)
+    if migrated:
+        require_migrated(engine)
     return engine
+
+
+def require_migrated(engine: Engine) -> None:
+    """A MigrationError telling to run `cockpit migrate` when the warehouse has pending migrations (a new
+    database, or a release that brought new ones): the commands read and write its tables."""
+    from cockpit_pipelines.migrations import MigrationError, pending_reason
+
+    reason = pending_reason(engine)
+    if reason:
+        raise MigrationError(f"{reason}: run `cockpit migrate` first")

@@ -3,6 +3,8 @@ traceback; an unsupported engine likewise."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cockpit_pipelines.cli import main
@@ -31,3 +33,19 @@ def test_an_unusable_warehouse_is_one_line_naming_it(url: str, reason: str, comm
     assert "s3cret" not in err and "Traceback" not in err
     if not url.startswith("sqlite"):
         assert f"cannot connect to the warehouse {url.replace('s3cret', '***')}" in line, err
+
+
+@pytest.mark.parametrize("command", [["ingest", "."], ["archive"], ["backup"],
+                                     ["generate", "--start", "2026-01-01", "--days", "1"],
+                                     ["backfill", "--start", "2026-01-01", "--end", "2026-01-01"]])
+def test_a_warehouse_with_pending_migrations_is_told_to_migrate(server_url: str, command: list[str],
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A new, empty database: the commands that read or write its tables say so instead of failing on the
+    first missing table (`cockpit migrate` applies them)."""
+    monkeypatch.setenv("COCKPIT_WAREHOUSE_URL", server_url)
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"^error: the warehouse .+ has \d+ pending migration\(s\), from 0001 .+: run `cockpit migrate` "
+                     r"first$", err, re.M), err
+    assert "Traceback" not in err
