@@ -14,6 +14,9 @@ __all__ = ["CatalogColumn", "Engine", "UnsupportedEngineError", "WarehouseUnreac
            "resolve_url"]
 
 
+UNKNOWN_DATABASE = 1049  # the MySQL family's error code for a database that does not exist
+
+
 class UnsupportedEngineError(ValueError):
     pass
 
@@ -49,7 +52,8 @@ def engine_at(parsed: URL) -> Engine:
         try:
             return PostgresEngine(parsed)
         except psycopg.OperationalError as exc:
-            raise _unreachable(parsed, str(exc)) from exc
+            missing = f'database "{parsed.database}" does not exist' in str(exc)
+            raise _unreachable(parsed, str(exc), missing) from exc
     if backend in ("mysql", "mariadb"):
         import pymysql
 
@@ -58,16 +62,18 @@ def engine_at(parsed: URL) -> Engine:
         try:
             return MySQLEngine(parsed)
         except pymysql.err.OperationalError as exc:
-            raise _unreachable(parsed, str(exc.args[-1])) from exc
+            raise _unreachable(parsed, str(exc.args[-1]), exc.args[0] == UNKNOWN_DATABASE) from exc
     raise UnsupportedEngineError(
         f"{WAREHOUSE_URL_ENV} uses '{backend}': use postgresql+psycopg://… or mysql+pymysql://…"
     )
 
 
-def _unreachable(parsed: URL, reason: str) -> WarehouseUnreachable:
+def _unreachable(parsed: URL, reason: str, missing_database: bool = False) -> WarehouseUnreachable:
     shown = parsed.render_as_string(hide_password=True)
     reason = " ".join(line.strip() for line in reason.strip().splitlines())
-    return WarehouseUnreachable(f"cannot connect to the warehouse {shown}: {reason}")
+    hint = (f"; the commands do not create the database: create it (CREATE DATABASE {parsed.database}), then run "
+            "`cockpit migrate`" if missing_database else "")
+    return WarehouseUnreachable(f"cannot connect to the warehouse {shown}: {reason}{hint}")
 
 
 def engine_for(url: str | None = None) -> Engine:

@@ -6,15 +6,21 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from cockpit_pipelines.cli import main
 
 UNUSABLE = [
     pytest.param("postgresql+psycopg://postgres:s3cret@127.0.0.1:5432/cockpit_no_such_database",
-                 'database "cockpit_no_such_database" does not exist', marks=pytest.mark.postgres, id="postgres"),
+                 'database "cockpit_no_such_database" does not exist; the commands do not create the database: '
+                 "create it (CREATE DATABASE cockpit_no_such_database), then run `cockpit migrate`",
+                 marks=pytest.mark.postgres, id="postgres"),
     pytest.param("postgresql+psycopg://bob:s3cret@127.0.0.1:1/x", "Connection refused", id="refused"),
     pytest.param("mysql+pymysql://root:s3cret@127.0.0.1:3306/cockpit_no_such_database",
                  "Access denied for user 'root'", marks=pytest.mark.mariadb, id="mariadb"),
+    pytest.param("mysql+pymysql://root:@127.0.0.1:3306/cockpit_no_such_database",
+                 "Unknown database 'cockpit_no_such_database'; the commands do not create the database: create it "
+                 "(CREATE DATABASE cockpit_no_such_database)", marks=pytest.mark.mariadb, id="mariadb-no-database"),
     pytest.param("sqlite:///warehouse.db", "COCKPIT_WAREHOUSE_URL uses 'sqlite'", id="sqlite"),
 ]
 
@@ -32,7 +38,7 @@ def test_an_unusable_warehouse_is_one_line_naming_it(url: str, reason: str, comm
     assert reason in line, err
     assert "s3cret" not in err and "Traceback" not in err
     if not url.startswith("sqlite"):
-        assert f"cannot connect to the warehouse {url.replace('s3cret', '***')}" in line, err
+        assert f"cannot connect to the warehouse {make_url(url).render_as_string(hide_password=True)}" in line, err
 
 
 @pytest.mark.parametrize("command", [["ingest", "."], ["archive"], ["backup"],
