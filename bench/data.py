@@ -1,5 +1,5 @@
 """The benchmark's data: the project's generator, timed so that generating rows in memory and loading
-them (the write path: the engine's load transaction, CSV COPY / LOAD DATA) are measured apart."""
+them (the write path: the engine's load transaction, binary COPY / LOAD DATA) are measured apart."""
 
 from __future__ import annotations
 

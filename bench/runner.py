@@ -6,7 +6,7 @@ except where a single run is said):
 - rollup of usage_hourly on PostgreSQL and MariaDB: 1 day of 500k usage_events, and a 10-day window
   of 5M rows as one single-run backfill (bench/rollup.py); the window's peak RSS in a fresh process;
 - loads: every raw table generated in memory, then loaded as `cockpit generate` loads it (PostgreSQL:
-  CSV COPY, a fresh month's partitions built whole; MariaDB: LOAD DATA, a day per transaction); the
+  binary COPY through ADBC, a fresh month's partitions built whole; MariaDB: LOAD DATA, a day per transaction); the
   landing zone (Parquet files checked and loaded with their ledger);
 - all daily assets: a 365-day single-run backfill with every check (cockpit_pipelines/cli/backfill.py), in
   a fresh process, on the data just loaded; then the same backfill through the production instance and

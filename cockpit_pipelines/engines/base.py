@@ -204,9 +204,8 @@ class Load(ABC):
         """Run a query and return its rows."""
 
     @abstractmethod
-    def insert(self, table: str, frame: pl.DataFrame, *, fresh: bool = False) -> int:
-        """Bulk-insert the frame into `table`; returns the rows written. `fresh`: `table` was created in
-        this transaction, so an engine may write the rows already frozen (PostgreSQL's COPY FREEZE)."""
+    def insert(self, table: str, frame: pl.DataFrame) -> int:
+        """Bulk-insert the frame into `table`; returns the rows written."""
 
 
 class DbapiLoad(Load):
@@ -223,7 +222,7 @@ class DbapiLoad(Load):
         cur.execute(sql)
         return list(cur.fetchall())
 
-    def insert(self, table: str, frame: pl.DataFrame, *, fresh: bool = False) -> int:
+    def insert(self, table: str, frame: pl.DataFrame) -> int:
         return self._engine.insert_frame(self._conn, table, frame)
 
 

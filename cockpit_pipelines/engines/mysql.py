@@ -120,7 +120,7 @@ class MySQLEngine(Engine):
         return casts
 
     def insert_frame(self, conn: pymysql.connections.Connection, table: str, frame: pl.DataFrame) -> int:
-        payload = csv_payload(frame, null="NULL", bool_as_int=True, quote_all_text=True)
+        payload = csv_payload(frame, null="NULL", bool_as_int=True)
         columns = ", ".join(f"`{c}`" for c in frame.columns)
         with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
             handle.write(payload)

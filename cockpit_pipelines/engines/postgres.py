@@ -138,10 +138,12 @@ class PostgresEngine(Engine):
 
     @contextlib.contextmanager
     def load_transaction(self) -> Iterator[Load]:
-        """A load on its own connection, whose inserts are CSV COPY (`CopyLoad`)."""
-        conn = self.connect()
+        """A load on its own ADBC connection, whose inserts are binary COPY (`ArrowLoad`)."""
+        import adbc_driver_postgresql.dbapi as adbc
+
+        conn = adbc.connect(_libpq_uri(self.url), autocommit=False)
         try:
-            yield CopyLoad(conn)
+            yield ArrowLoad(conn)
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -332,14 +334,15 @@ def _index_statements(load: Load, parent: str, table: str) -> list[str]:
     return statements
 
 
-class CopyLoad(Load):
-    """A load transaction on a psycopg connection (its session in UTC): rows go in by CSV COPY
-    (`copy_csv`). Into a table created in the transaction, COPY FREEZE: the rows are stored frozen and
-    their pages marked all-visible, so that neither the first reads (hint bits) nor VACUUM rewrite them
-    after the load."""
+class ArrowLoad(Load):
+    """A load transaction on an ADBC connection (its session in UTC): rows go in by binary COPY
+    (`adbc_ingest`), each column as the Arrow type whose binary form is its PostgreSQL type's
+    (`arrow_for_copy`), so that the server parses no text. A column of a type Arrow has no binary form
+    for (inet, say) is loaded through a temporary table as text and cast by the server."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: Any) -> None:
         self._cur = conn.cursor()
+        self._types: dict[str, dict[str, tuple[str, str]]] = {}
 
     def execute(self, sql: str) -> None:
         self._cur.execute(sql)
@@ -348,17 +351,86 @@ class CopyLoad(Load):
         self._cur.execute(sql)
         return list(self._cur.fetchall())
 
-    def insert(self, table: str, frame: pl.DataFrame, *, fresh: bool = False) -> int:
-        return copy_csv(self._cur, table, frame, freeze=fresh)
+    def insert(self, table: str, frame: pl.DataFrame) -> int:
+        if table not in self._types:  # read in this transaction: a table it created too
+            self._types[table] = {name: (kind, declared) for name, kind, declared in self.query(
+                "SELECT a.attname::text, CASE WHEN t.typtype = 'e' THEN 'enum' ELSE t.typname::text END, "
+                "format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                f"WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+            )}
+        types = self._types[table]
+        arrow, as_text = arrow_for_copy(frame, types)
+        if not as_text:
+            self._cur.adbc_ingest(table, arrow, mode="append")
+            return frame.height
+        stage = f"{table}_load_stage"
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        self.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
+        for column in as_text:
+            self.execute(f'ALTER TABLE {stage} ALTER COLUMN "{column}" TYPE text')
+        self._cur.adbc_ingest(stage, arrow, mode="append", db_schema_name="pg_temp")
+        cast = ", ".join(f'"{c}"::{types[c][1]}' if c in as_text else f'"{c}"' for c in frame.columns)
+        self.execute(f"INSERT INTO {table} ({columns}) SELECT {cast} FROM {stage}")
+        self.execute(f"DROP TABLE {stage}")
+        return frame.height
 
 
-def copy_csv(cur: psycopg.Cursor, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
+# The Polars type of each PostgreSQL type (pg_type.typname; "enum" for every enum) whose Arrow form ADBC
+# writes as that type's binary COPY value (uuid: its 16 bytes). numeric is not among them: the pinned
+# driver (ADBC 1.8) writes wrong values for numerics that hold a zero base-10000 digit group.
+COPY_TYPES: dict[str, pl.DataType] = {
+    "uuid": pl.Binary(), "int2": pl.Int16(), "int4": pl.Int32(), "int8": pl.Int64(), "float4": pl.Float32(),
+    "float8": pl.Float64(),
+    "bool": pl.Boolean(), "date": pl.Date(), "timestamp": pl.Datetime("us"), "timestamptz": pl.Datetime("us"),
+    "interval": pl.Duration("us"), "text": pl.String(), "varchar": pl.String(), "bpchar": pl.String(),
+    "json": pl.String(), "enum": pl.String(), "bytea": pl.Binary(),
+}
+JSONB_VERSION = "\x01"  # jsonb's binary COPY value: this version byte, then the JSON text
+
+
+def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) -> tuple[pa.Table, list[str]]:
+    """The frame as the Arrow table a binary COPY into a table of column `types` ({column: (typname,
+    declared type)}) takes, and the columns it carries as text instead (no Arrow form of their type, or
+    a frame type that is not a lossless cast of it: the server casts them, as it parses CSV). Uuids as
+    16 bytes, jsonb as its version byte and text, time-zone-aware timestamps as naive UTC."""
+    exprs, as_text = [], []
+    for name, dtype in frame.schema.items():
+        kind, col = types[name][0], pl.col(name)
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            col, dtype = naive_utc_column(col), pl.Datetime(dtype.time_unit)
+        elif isinstance(dtype, pl.Struct):
+            col, dtype = col.struct.json_encode(), pl.String()
+        target = COPY_TYPES.get(kind)
+        if kind == "uuid" and dtype == pl.String:
+            col = col.str.replace_all("-", "", literal=True).str.decode("hex")
+        elif kind == "jsonb" and dtype == pl.String:
+            col = pl.concat_str([pl.lit(JSONB_VERSION), col]).cast(pl.Binary)
+        elif target is not None and _casts_losslessly(dtype, target):
+            col = col.cast(target)
+        else:
+            col = col.cast(pl.String)
+            as_text.append(name)
+        exprs.append(col.alias(name))
+    return frame.select(exprs).to_arrow(compat_level=pl.CompatLevel.oldest()), as_text
+
+
+def _casts_losslessly(dtype: pl.DataType, target: pl.DataType) -> bool:
+    """Whether a frame column of `dtype` becomes `target` by a plain cast, as the server's own text
+    input of its values would (integers to integers, numbers to floats, a datetime to microseconds)."""
+    if dtype == target or dtype == pl.Null:
+        return True
+    if target.is_integer():
+        return dtype.is_integer()
+    if target.is_float():
+        return dtype.is_numeric() and not isinstance(dtype, pl.Decimal)
+    return isinstance(dtype, pl.Datetime) and isinstance(target, pl.Datetime)
+
+
+def copy_csv(cur: psycopg.Cursor, table: str, frame: pl.DataFrame) -> int:
     """Write the frame's rows into `table` by `COPY … FROM STDIN (FORMAT csv)` (`csv_payload`); the
-    server converts each value to its column's type. `freeze`: COPY FREEZE, for a table created in the
-    current transaction. Returns the rows written."""
+    server converts each value to its column's type. Returns the rows written."""
     columns = ", ".join(f'"{c}"' for c in frame.columns)
-    options = "FORMAT csv, NULL '\\N', FREEZE" if freeze else "FORMAT csv, NULL '\\N'"
-    with cur.copy(f"COPY {table} ({columns}) FROM STDIN ({options})") as copy:
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
         copy.write(csv_payload(frame))
     return frame.height
 
@@ -419,10 +491,9 @@ def _normalize(field: pa.Field, column: pa.ChunkedArray, pg_type: str, meta: dic
     return series
 
 
-def csv_payload(
-    frame: pl.DataFrame, *, null: str = "\\N", bool_as_int: bool = False, quote_all_text: bool = False
-) -> bytes:
-    """CSV bytes for COPY / LOAD DATA: ISO timestamps, explicit NULL marker, JSON kept as text."""
+def csv_payload(frame: pl.DataFrame, *, null: str = "\\N", bool_as_int: bool = False) -> bytes:
+    """CSV bytes for COPY / LOAD DATA: ISO timestamps, JSON kept as text, the `null` marker unquoted and
+    every text value quoted (so that a text equal to the marker stays text)."""
     exprs = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
@@ -440,5 +511,5 @@ def csv_payload(
         null_value=null,
         datetime_format="%Y-%m-%d %H:%M:%S%.6f",
         date_format="%Y-%m-%d",
-        quote_style="non_numeric" if quote_all_text else "necessary",
+        quote_style="non_numeric",
     ).encode()

@@ -4,7 +4,7 @@
   second run adds nothing.
 - A day is replaced in one transaction: its window `[day, day + 1)` is deleted from every raw table
   (children first) and the new rows are bulk-loaded (parents first) through the engine's load
-  transaction (CSV COPY on PostgreSQL, LOAD DATA on the MySQL family). Days can be
+  transaction (binary COPY through ADBC on PostgreSQL, LOAD DATA on the MySQL family). Days can be
   generated in any order, and again, without duplicates.
 - A fresh month on PostgreSQL (a partitioned raw table has no partition and no row for it yet) loads
   in one transaction instead: its new partitions are loaded index-free, indexed by sort and attached,
@@ -166,9 +166,9 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
                     into: dict[str, str]) -> dict[str, int]:
     """Delete the day's window from each table of `frames` (children first), then bulk-load the rows
     (parents first); a table in `into` is loaded into the new partition built for it instead (which
-    holds no row to delete, and takes its rows frozen), and a partitioned table whose month has a
-    partition already is written there directly: a write to that month alone, which leaves the kept
-    validations of the table's other months standing (`kept_validations`)."""
+    holds no row to delete), and a partitioned table whose month has a partition already is written
+    there directly: a write to that month alone, which leaves the kept validations of the table's other
+    months standing (`kept_validations`)."""
     catalog = contracts()
     targets = {name: into.get(name) or (catalog.table(name).partitioned and engine.month_partition(load, name, day))
                or name for name in frames}
@@ -185,7 +185,7 @@ def _replace_window(engine: Engine, load: Load, day: date, frames: dict[str, pl.
     written: dict[str, int] = {}
     for name, frame in frames.items():
         if frame.height:
-            load.insert(targets[name], for_engine(frame, engine.family), fresh=name in into)
+            load.insert(targets[name], for_engine(frame, engine.family))
         written[name] = frame.height
     return written
 

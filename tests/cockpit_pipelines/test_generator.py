@@ -279,8 +279,7 @@ def test_a_fresh_month_builds_its_partitions_and_loads_what_day_by_day_loads(
         two_fresh_postgres: tuple[str, str]) -> None:
     """Across a month boundary: the first database gets fresh months (partitions built whole, indexed by
     sort, attached), the second the same days one transaction each into partitions made beforehand;
-    both hold the same rows, the built partitions carry every index of their parent, attached, and
-    their rows were written frozen (COPY FREEZE: every page all-visible and all-frozen at commit)."""
+    both hold the same rows, and the built partitions carry every index of their parent, attached."""
     bulk, daily = (engine_for(url) for url in two_fresh_postgres)
     first, count = DAY, 4  # 30 March .. 2 April
     assert [c.days for c in prepare_chunks(bulk, list(days(first, count)))] == [
@@ -297,20 +296,6 @@ def test_a_fresh_month_builds_its_partitions_and_loads_what_day_by_day_loads(
         assert len(state) == sum(1 for t in raw_tables(contracts()) if t.partitioned)
         assert all(attached == parent for attached, parent in state.values()), state
     assert bulk.scalar("SELECT count(*) FROM pg_constraint WHERE conname LIKE '%\\_bounds'") == 0
-    assert _unfrozen_pages(bulk, "usage_events_p202603") == 0 < _pages(bulk, "usage_events_p202603")
-    assert _unfrozen_pages(daily, "usage_events_p202603") == _pages(daily, "usage_events_p202603") > 0
-
-
-def _pages(engine, table: str) -> int:
-    return engine.scalar("SELECT pg_relation_size(CAST(:t AS regclass)) / current_setting('block_size')::int",
-                         {"t": table})
-
-
-def _unfrozen_pages(engine, table: str) -> int:
-    """Pages of `table` that the visibility map does not mark all-frozen."""
-    engine.execute("CREATE EXTENSION IF NOT EXISTS pg_visibility")
-    return _pages(engine, table) - engine.scalar(
-        "SELECT all_frozen FROM pg_visibility_map_summary(CAST(:t AS regclass))", {"t": table})
 
 
 def test_a_failure_in_a_fresh_month_leaves_nothing_of_it_and_a_rerun_loads_it(fresh_postgres: str) -> None:
@@ -371,7 +356,7 @@ def test_a_month_first_loaded_mid_month_gets_a_whole_month_partition_and_its_ear
 
 
 def test_load_transaction_stores_what_insert_frame_stores(shared_postgres: str) -> None:
-    """The generator's load transaction on PostgreSQL (COPY FREEZE into tables created in it) and
+    """The generator's load transaction on PostgreSQL (binary COPY through ADBC) and
     `insert_frame` (as the landing zone loads) store the same rows, for every raw table."""
     engine = engine_for(shared_postgres)
     ref = build_reference(2, read_standards(engine))
@@ -384,7 +369,7 @@ def test_load_transaction_stores_what_insert_frame_stores(shared_postgres: str) 
         with engine.load_transaction() as load:
             for name, frame in frames.items():
                 load.execute(f"CREATE TABLE {pairs[name][0]} (LIKE {name} INCLUDING DEFAULTS INCLUDING GENERATED)")
-                assert load.insert(pairs[name][0], frame, fresh=True) == frame.height
+                assert load.insert(pairs[name][0], frame) == frame.height
         with engine.transaction() as conn:
             for name, frame in frames.items():
                 engine.insert_frame(conn, pairs[name][1], frame)
