@@ -377,13 +377,14 @@ class ArrowLoad(Load):
 
 # The Polars type of each PostgreSQL type (pg_type.typname; "enum" for every enum) whose Arrow form ADBC
 # writes as that type's binary COPY value (uuid: its 16 bytes). numeric is not among them: the pinned
-# driver (ADBC 1.8) writes wrong values for numerics that hold a zero base-10000 digit group.
+# driver (ADBC 1.8) silently writes wrong numerics at scales that are not a multiple of 4, and wherever
+# the integer part holds a zero base-10000 digit (610000.50 as 615000.00).
 COPY_TYPES: dict[str, pl.DataType] = {
-    "uuid": pl.Binary(), "int2": pl.Int16(), "int4": pl.Int32(), "int8": pl.Int64(), "float4": pl.Float32(),
-    "float8": pl.Float64(),
-    "bool": pl.Boolean(), "date": pl.Date(), "timestamp": pl.Datetime("us"), "timestamptz": pl.Datetime("us"),
-    "interval": pl.Duration("us"), "text": pl.String(), "varchar": pl.String(), "bpchar": pl.String(),
-    "json": pl.String(), "enum": pl.String(), "bytea": pl.Binary(),
+    "uuid": pl.Binary(), "int2": pl.Int16(), "int4": pl.Int32(), "int8": pl.Int64(),
+    "float4": pl.Float32(), "float8": pl.Float64(), "bool": pl.Boolean(), "date": pl.Date(),
+    "timestamp": pl.Datetime("us"), "timestamptz": pl.Datetime("us"), "interval": pl.Duration("us"),
+    "text": pl.String(), "varchar": pl.String(), "bpchar": pl.String(), "json": pl.String(),
+    "enum": pl.String(), "bytea": pl.Binary(),
 }
 JSONB_VERSION = "\x01"  # jsonb's binary COPY value: this version byte, then the JSON text
 
