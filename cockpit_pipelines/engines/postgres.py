@@ -365,9 +365,8 @@ class ArrowLoad(Load):
             return frame.height
         stage = f"{table}_load_stage"
         columns = ", ".join(f'"{c}"' for c in frame.columns)
-        self.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
-        for column in as_text:
-            self.execute(f'ALTER TABLE {stage} ALTER COLUMN "{column}" TYPE text')
+        shape = ", ".join(f'"{c}"::text AS "{c}"' if c in as_text else f'"{c}"' for c in frame.columns)
+        self.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {shape} FROM {table} WITH NO DATA")
         self._cur.adbc_ingest(stage, arrow, mode="append", db_schema_name="pg_temp")
         cast = ", ".join(f'"{c}"::{types[c][1]}' if c in as_text else f'"{c}"' for c in frame.columns)
         self.execute(f"INSERT INTO {table} ({columns}) SELECT {cast} FROM {stage}")
@@ -396,11 +395,7 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
     16 bytes, jsonb as its version byte and text, time-zone-aware timestamps as naive UTC."""
     exprs, as_text = [], []
     for name, dtype in frame.schema.items():
-        kind, col = types[name][0], pl.col(name)
-        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-            col, dtype = naive_utc_column(col), pl.Datetime(dtype.time_unit)
-        elif isinstance(dtype, pl.Struct):
-            col, dtype = col.struct.json_encode(), pl.String()
+        kind, (col, dtype) = types[name][0], _plain_column(name, dtype)
         target = COPY_TYPES.get(kind)
         if kind == "uuid" and dtype == pl.String:
             col = col.str.replace_all("-", "", literal=True).str.decode("hex")
@@ -413,6 +408,16 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
             as_text.append(name)
         exprs.append(col.alias(name))
     return frame.select(exprs).to_arrow(compat_level=pl.CompatLevel.oldest()), as_text
+
+
+def _plain_column(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.DataType]:
+    """The column as the warehouse stores it, with its Polars type: a time-zone-aware datetime as naive
+    UTC (the session's time zone), a struct as JSON text."""
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return naive_utc_column(pl.col(name)), pl.Datetime(dtype.time_unit)
+    if isinstance(dtype, pl.Struct):
+        return pl.col(name).struct.json_encode(), pl.String()
+    return pl.col(name), dtype
 
 
 def _casts_losslessly(dtype: pl.DataType, target: pl.DataType) -> bool:
@@ -497,13 +502,9 @@ def csv_payload(frame: pl.DataFrame, *, null: str = "\\N", bool_as_int: bool = F
     every text value quoted (so that a text equal to the marker stays text)."""
     exprs = []
     for name, dtype in frame.schema.items():
-        col = pl.col(name)
-        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-            col = naive_utc_column(col)
-        elif dtype == pl.Boolean and bool_as_int:
+        col, _ = _plain_column(name, dtype)
+        if dtype == pl.Boolean and bool_as_int:
             col = col.cast(pl.Int8)
-        elif isinstance(dtype, pl.Struct):
-            col = col.struct.json_encode()
         elif isinstance(dtype, pl.List | pl.Array):
             raise TypeError(f"column {name}: write JSON arrays as JSON text (pl.String), not {dtype}")
         exprs.append(col)
