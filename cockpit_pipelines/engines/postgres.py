@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 import psycopg
 import pyarrow as pa
@@ -377,7 +378,8 @@ class ArrowLoad(Load):
 # The Polars type of each PostgreSQL type (pg_type.typname; "enum" for every enum) whose Arrow form ADBC
 # writes as that type's binary COPY value (uuid: its 16 bytes). numeric is not among them: the pinned
 # driver (ADBC 1.8) silently writes wrong numerics at scales that are not a multiple of 4, and wherever
-# the integer part holds a zero base-10000 digit (610000.50 as 615000.00).
+# the integer part holds a zero base-10000 digit (610000.50 as 615000.00), so `numeric_binary` gives
+# a Decimal column's values as numeric's binary value, which the driver passes on as bytes.
 COPY_TYPES: dict[str, pl.DataType] = {
     "uuid": pl.Binary(), "int2": pl.Int16(), "int4": pl.Int32(), "int8": pl.Int64(),
     "float4": pl.Float32(), "float8": pl.Float64(), "bool": pl.Boolean(), "date": pl.Date(),
@@ -392,12 +394,15 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
     """The frame as the Arrow table a binary COPY into a table of column `types` ({column: (typname,
     declared type)}) takes, and the columns it carries as text instead (no Arrow form of their type, or
     a frame type that is not a lossless cast of it: the server casts them, as it parses CSV). Uuids as
-    16 bytes, jsonb as its version byte and text, time-zone-aware timestamps as naive UTC."""
-    exprs, as_text = [], []
+    16 bytes, jsonb as its version byte and text, Decimals as numeric's binary value, time-zone-aware
+    timestamps as naive UTC."""
+    exprs, as_text, numerics = [], [], []
     for name, dtype in frame.schema.items():
         kind, (col, dtype) = types[name][0], _plain_column(name, dtype)
         target = COPY_TYPES.get(kind)
-        if kind == "uuid" and dtype == pl.String:
+        if kind == "numeric" and isinstance(dtype, pl.Decimal) and dtype.precision <= NUMERIC_BINARY_PRECISION:
+            numerics.append(name)
+        elif kind == "uuid" and dtype == pl.String:
             col = col.str.replace_all("-", "", literal=True).str.decode("hex")
         elif kind == "jsonb" and dtype == pl.String:
             col = pl.concat_str([pl.lit(JSONB_VERSION), col]).cast(pl.Binary)
@@ -407,7 +412,44 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
             col = col.cast(pl.String)
             as_text.append(name)
         exprs.append(col.alias(name))
-    return frame.select(exprs).to_arrow(compat_level=pl.CompatLevel.oldest()), as_text
+    arrow = frame.select(exprs).to_arrow(compat_level=pl.CompatLevel.oldest())
+    for name in numerics:
+        arrow = arrow.set_column(arrow.schema.get_field_index(name), name, numeric_binary(frame[name]))
+    return arrow, as_text
+
+
+NUMERIC_BINARY_PRECISION = 18  # every unscaled value fits in an int64
+NUMERIC_NEGATIVE = 0x4000
+
+
+def numeric_binary(series: pl.Series) -> pa.Array:
+    """numeric's binary COPY value of each value of a Decimal series (precision at most 18): the digit
+    count, the weight of the first base-10000 digit, the sign and the display scale, then the digits,
+    every value with the same number of digits (the server strips zero digits, then rounds to the
+    column's scale as its text input does)."""
+    dtype = series.dtype
+    assert isinstance(dtype, pl.Decimal) and dtype.precision <= NUMERIC_BINARY_PRECISION
+    scale = dtype.scale
+    unscaled = series.to_physical().cast(pl.Int64).fill_null(0).to_numpy()
+    whole, fraction = np.divmod(np.abs(unscaled), 10**scale)
+    whole_digits, fraction_digits = -(-(dtype.precision - scale) // 4), -(-scale // 4)
+    width = 4 + whole_digits + fraction_digits
+    words = np.empty((len(series), width), dtype=">i2")
+    words[:, 0] = whole_digits + fraction_digits
+    words[:, 1] = whole_digits - 1
+    words[:, 2] = np.where(unscaled < 0, NUMERIC_NEGATIVE, 0)
+    words[:, 3] = scale
+    for k in range(whole_digits):
+        words[:, 4 + k] = whole // 10_000 ** (whole_digits - 1 - k) % 10_000
+    for k in range(fraction_digits):  # the fraction's digits in fours, the last padded with zeros
+        shift = scale - 4 * (k + 1)
+        words[:, 4 + whole_digits + k] = (
+            fraction // 10**shift % 10_000 if shift >= 0 else fraction % 10 ** (scale - 4 * k) * 10**-shift
+        )
+    offsets = np.arange(len(series) + 1, dtype=np.int32) * (2 * width)
+    valid = pa.array(series.is_not_null().to_numpy()).buffers()[1] if series.null_count() else None
+    return pa.Array.from_buffers(pa.binary(), len(series), [valid, pa.py_buffer(offsets), pa.py_buffer(words)],
+                                 null_count=series.null_count())
 
 
 def _plain_column(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.DataType]:
