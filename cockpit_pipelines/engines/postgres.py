@@ -338,8 +338,9 @@ def _index_statements(load: Load, parent: str, table: str) -> list[str]:
 class ArrowLoad(Load):
     """A load transaction on an ADBC connection (its session in UTC): rows go in by binary COPY
     (`adbc_ingest`), each column as the Arrow type whose binary form is its PostgreSQL type's
-    (`arrow_for_copy`), so that the server parses no text. A column of a type Arrow has no binary form
-    for (inet, say) is loaded through a temporary table as text and cast by the server."""
+    (`arrow_for_copy`), so that the server parses no text. A column that has no such form (an IPv6
+    address, a numeric from floats, an interval such as "1 day") is loaded through a temporary table as
+    text and cast by the server."""
 
     def __init__(self, conn: Any) -> None:
         self._cur = conn.cursor()
@@ -394,14 +395,19 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
     """The frame as the Arrow table a binary COPY into a table of column `types` ({column: (typname,
     declared type)}) takes, and the columns it carries as text instead (no Arrow form of their type, or
     a frame type that is not a lossless cast of it: the server casts them, as it parses CSV). Uuids as
-    16 bytes, jsonb as its version byte and text, Decimals as numeric's binary value, time-zone-aware
-    timestamps as naive UTC."""
-    exprs, as_text, numerics = [], [], []
+    16 bytes, jsonb as its version byte and text, Decimals and IPv4 addresses as the binary values of
+    numeric and inet, clock-style text intervals as durations, time-zone-aware timestamps as naive
+    UTC."""
+    exprs, as_text, as_bytes = [], [], {}
     for name, dtype in frame.schema.items():
         kind, (col, dtype) = types[name][0], _plain_column(name, dtype)
         target = COPY_TYPES.get(kind)
         if kind == "numeric" and isinstance(dtype, pl.Decimal) and dtype.precision <= NUMERIC_BINARY_PRECISION:
-            numerics.append(name)
+            as_bytes[name] = numeric_binary(frame[name])
+        elif kind == "inet" and dtype == pl.String and (addresses := inet4_binary(frame[name])) is not None:
+            as_bytes[name] = addresses
+        elif kind == "interval" and dtype == pl.String and (clock := clock_durations(frame[name])) is not None:
+            col = pl.lit(clock)
         elif kind == "uuid" and dtype == pl.String:
             col = col.str.replace_all("-", "", literal=True).str.decode("hex")
         elif kind == "jsonb" and dtype == pl.String:
@@ -413,9 +419,16 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
             as_text.append(name)
         exprs.append(col.alias(name))
     arrow = frame.select(exprs).to_arrow(compat_level=pl.CompatLevel.oldest())
-    for name in numerics:
-        arrow = arrow.set_column(arrow.schema.get_field_index(name), name, numeric_binary(frame[name]))
+    for name, values in as_bytes.items():
+        arrow = arrow.set_column(arrow.schema.get_field_index(name), name, values)
     return arrow, as_text
+
+
+def clock_durations(series: pl.Series) -> pl.Series | None:
+    """A text column of clock-style intervals ("00:05:00": how PostgreSQL prints an interval under a day,
+    and the MySQL family a TIME) as durations; None when some value has another form ("1 day")."""
+    parsed = series.str.to_time("%H:%M:%S", strict=False)
+    return parsed.cast(pl.Duration("us")) if parsed.null_count() == series.null_count() else None
 
 
 NUMERIC_BINARY_PRECISION = 18  # every unscaled value fits in an int64
@@ -446,9 +459,35 @@ def numeric_binary(series: pl.Series) -> pa.Array:
         words[:, 4 + whole_digits + k] = (
             fraction // 10**shift % 10_000 if shift >= 0 else fraction % 10 ** (scale - 4 * k) * 10**-shift
         )
-    offsets = np.arange(len(series) + 1, dtype=np.int32) * (2 * width)
+    return _fixed_width_binary(series, words)
+
+
+_OCTET, _BITS = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)", r"(3[0-2]|[12]?\d)"
+IPV4 = rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/{_BITS})?$"
+PGSQL_AF_INET = 2  # inet's family byte of an IPv4 address
+
+
+def inet4_binary(series: pl.Series) -> pa.Array | None:
+    """inet's binary COPY value of each IPv4 address of a text column ("10.0.0.1", "10.0.0.0/8"): the
+    family, the prefix bits, 0 (not a cidr), the address length and its four bytes; None when some
+    value is no IPv4 address."""
+    parts = series.str.extract_groups(IPV4).struct.unnest()
+    octets = parts.select(pl.nth(range(4)).cast(pl.UInt8))
+    if octets.null_count().row(0)[0] != series.null_count():
+        return None
+    words = np.zeros((len(series), 8), dtype=np.uint8)
+    words[:, 0], words[:, 3] = PGSQL_AF_INET, 4
+    words[:, 1] = parts.select(pl.nth(4).cast(pl.UInt8).fill_null(32)).to_series().to_numpy()
+    words[:, 4:] = octets.fill_null(0).to_numpy()
+    return _fixed_width_binary(series, words)
+
+
+def _fixed_width_binary(series: pl.Series, values: np.ndarray) -> pa.Array:
+    """A binary Arrow array of one value per row of `values` (each row's bytes), null where `series` is."""
+    width = values.shape[1] * values.itemsize
+    offsets = np.arange(len(series) + 1, dtype=np.int32) * width
     valid = pa.array(series.is_not_null().to_numpy()).buffers()[1] if series.null_count() else None
-    return pa.Array.from_buffers(pa.binary(), len(series), [valid, pa.py_buffer(offsets), pa.py_buffer(words)],
+    return pa.Array.from_buffers(pa.binary(), len(series), [valid, pa.py_buffer(offsets), pa.py_buffer(values)],
                                  null_count=series.null_count())
 
 

@@ -1,6 +1,6 @@
 """PostgreSQL load transactions: binary COPY through ADBC stores what the server's own text input stores,
-for every type: numerics in their binary form, inet, which Arrow has no binary form for, carried as
-text; a rolled back load leaves nothing."""
+for every type: numerics and IPv4 addresses in their binary form, other inet values, which Arrow has
+no binary form for, carried as text; a rolled back load leaves nothing."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ COLUMNS = {
     "id": "uuid", "doc": "jsonb", "raw_doc": "json", "mood": "mood", "n": "integer", "big": "bigint",
     "small": "smallint", "price": "numeric(8,2)", "rate": "numeric(3,2)", "ratio": "double precision",
     "ok": "boolean", "at": "timestamptz", "local_at": "timestamp", "day": "date", "span": "interval",
-    "ip": "inet", "code": "varchar(20)", "note": "text",
+    "ip": "inet", "ip4": "inet", "bucket": "interval", "code": "varchar(20)", "note": "text",
 }
 # Numerics with zero base-10000 digit groups, which the pinned ADBC driver writes wrong as binary.
 PRICES = [Decimal("-790000.39"), Decimal("610000.50"), Decimal("0.05"), Decimal("100.00"), Decimal("0"), None]
@@ -46,6 +46,8 @@ def _frame() -> pl.DataFrame:
         "span": [timedelta(days=1, hours=2), timedelta(microseconds=1), timedelta(0), timedelta(seconds=90),
                  timedelta(days=400), None],
         "ip": ["10.0.0.1", "2001:db8::1", "192.168.1.0/24", "::1", "127.0.0.1", None],
+        "ip4": ["10.0.0.1", "192.168.1.5/24", "0.0.0.0/0", "255.255.255.255", "172.16.0.0/12", None],
+        "bucket": ["00:05:00", "01:00:00", "23:59:59", "00:00:00", "00:00:01", None],
         "code": ["a", "b, \"quoted\"", "line\nbreak", "tab\there", "", None],
         "note": ["\\N", "NULL", "ünïcode", "x" * 1000, "", None],
     }, schema_overrides={"price": pl.Decimal(8, 2), "rate": pl.Decimal(3, 2), "n": pl.Int64,
@@ -96,6 +98,8 @@ def test_only_types_without_a_binary_arrow_form_go_as_text() -> None:
     types = {c: (typnames.get(c, t), t) for c, t in COLUMNS.items()}
     arrow, as_text = arrow_for_copy(_frame(), types)
     assert as_text == ["ip"]
+    assert arrow.column("ip4")[1].as_py() == bytes([2, 24, 0, 4, 192, 168, 1, 5])
+    assert str(arrow.schema.field("bucket").type) == "duration[us]"
     assert arrow.column("id")[1].as_py() == uuid.UUID(int=7919).bytes
     assert arrow.column("doc")[1].as_py() == b"\x01{}"
     assert arrow.schema.field("n").type == "int32" and arrow.schema.field("small").type == "int16"
