@@ -472,9 +472,9 @@ def inet4_binary(series: pl.Series) -> pa.Array | None:
     family, the prefix bits, 0 (not a cidr), the address length and its four bytes; None when some
     value is no IPv4 address."""
     parts = series.str.extract_groups(IPV4).struct.unnest()
-    octets = parts.select(pl.nth(range(4)).cast(pl.UInt8))
-    if octets.null_count().row(0)[0] != series.null_count():
+    if parts.to_series(0).null_count() != series.null_count():  # a value the pattern does not match
         return None
+    octets = parts.select(pl.nth(range(4)).cast(pl.UInt8))
     words = np.zeros((len(series), 8), dtype=np.uint8)
     words[:, 0], words[:, 3] = PGSQL_AF_INET, 4
     words[:, 1] = parts.select(pl.nth(4).cast(pl.UInt8).fill_null(32)).to_series().to_numpy()
@@ -485,9 +485,9 @@ def inet4_binary(series: pl.Series) -> pa.Array | None:
 def _fixed_width_binary(series: pl.Series, values: np.ndarray) -> pa.Array:
     """A binary Arrow array of one value per row of `values` (each row's bytes), null where `series` is."""
     width = values.shape[1] * values.itemsize
-    offsets = np.arange(len(series) + 1, dtype=np.int32) * width
+    offsets = np.arange(len(series) + 1, dtype=np.int64) * width
     valid = pa.array(series.is_not_null().to_numpy()).buffers()[1] if series.null_count() else None
-    return pa.Array.from_buffers(pa.binary(), len(series), [valid, pa.py_buffer(offsets), pa.py_buffer(values)],
+    return pa.Array.from_buffers(pa.large_binary(), len(series), [valid, pa.py_buffer(offsets), pa.py_buffer(values)],
                                  null_count=series.null_count())
 
 
