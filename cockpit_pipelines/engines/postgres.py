@@ -404,9 +404,11 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
         target = COPY_TYPES.get(kind)
         if kind == "numeric" and isinstance(dtype, pl.Decimal) and dtype.precision <= NUMERIC_BINARY_PRECISION:
             as_bytes[name] = numeric_binary(frame[name])
-        elif kind == "inet" and dtype == pl.String and (addresses := inet4_binary(frame[name])) is not None:
+            continue
+        if kind == "inet" and dtype == pl.String and (addresses := inet4_binary(frame[name])) is not None:
             as_bytes[name] = addresses
-        elif kind == "interval" and dtype == pl.String and (clock := clock_durations(frame[name])) is not None:
+            continue
+        if kind == "interval" and dtype == pl.String and (clock := clock_durations(frame[name])) is not None:
             col = pl.lit(clock)
         elif kind == "uuid" and dtype == pl.String:
             col = col.str.replace_all("-", "", literal=True).str.decode("hex")
@@ -419,9 +421,10 @@ def arrow_for_copy(frame: pl.DataFrame, types: Mapping[str, tuple[str, str]]) ->
             as_text.append(name)
         exprs.append(col.alias(name))
     arrow = frame.select(exprs).to_arrow(compat_level=pl.CompatLevel.oldest())
-    for name, values in as_bytes.items():
-        arrow = arrow.set_column(arrow.schema.get_field_index(name), name, values)
-    return arrow, as_text
+    if not as_bytes:
+        return arrow, as_text
+    columns = [as_bytes[name] if name in as_bytes else arrow.column(name) for name in frame.columns]
+    return pa.Table.from_arrays(columns, names=frame.columns), as_text
 
 
 def clock_durations(series: pl.Series) -> pl.Series | None:
